@@ -1,0 +1,38 @@
+# OzgeContract: `make run` serves the portal with demo data on port 4000;
+# `make test` runs the whole suite (SQLite, or DATABASE_URL when set).
+PY := .venv/bin/python
+PORT ?= 4000
+
+.PHONY: venv run test lint format bench clean
+
+.venv/.installed: requirements.txt
+	python3 -m venv .venv
+	.venv/bin/pip install --quiet --upgrade pip
+	.venv/bin/pip install --quiet -r requirements.txt
+	touch .venv/.installed
+
+venv: .venv/.installed
+
+run: venv
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py demo
+	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+
+test: venv
+	$(PY) manage.py compilemessages --ignore=.venv -v0
+	.venv/bin/pytest -q
+
+lint: venv
+	.venv/bin/ruff format --check .
+	.venv/bin/ruff check .
+
+format: venv
+	.venv/bin/ruff format .
+	.venv/bin/ruff check --fix .
+
+bench: venv
+	$(PY) bench/run.py
+
+clean:
+	rm -rf .venv db.sqlite3 media staticfiles sms-outbox

@@ -1,0 +1,104 @@
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+def contract_pdf_upload_to(instance, filename):
+    return f"contracts/company_{instance.company_id}/{uuid.uuid4().hex}.pdf"
+
+
+class Contract(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting signature"
+        SIGNED = "signed", "Signed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    class DocumentStatus(models.TextChoices):
+        NONE = "none", "Not generated"
+        READY = "ready", "Ready"
+        FAILED = "failed", "Failed, can be retried"
+
+    company = models.ForeignKey(
+        "companies.Company", on_delete=models.CASCADE, related_name="contracts"
+    )
+    template = models.ForeignKey(
+        "templates_app.Template", on_delete=models.PROTECT, related_name="contracts"
+    )
+    number = models.CharField(max_length=64, blank=True)
+    contract_token = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    client_filled = models.BooleanField(default=False)
+    generated_pdf = models.FileField(
+        upload_to=contract_pdf_upload_to, blank=True, max_length=255
+    )
+    document_sha256 = models.CharField(max_length=64, blank=True)
+    document_status = models.CharField(
+        max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.NONE
+    )
+    document_error = models.TextField(blank=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        "companies.User",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(
+        default=timezone.now, editable=False, db_index=True
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+    signed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["company", "status"])]
+
+    def __str__(self):
+        return self.number or f"Contract #{self.pk}"
+
+    @property
+    def generated_pdf_path(self) -> str:
+        return self.generated_pdf.name or ""
+
+    @property
+    def is_expired(self) -> bool:
+        return self.expires_at is not None and self.expires_at <= timezone.now()
+
+
+class ContractField(models.Model):
+    class FieldType(models.TextChoices):
+        TEXT = "text", "Text"
+        NUMBER = "number", "Number"
+        DATE = "date", "Date"
+        EMAIL = "email", "Email"
+        PHONE = "phone", "Phone"
+        IIN = "iin", "IIN/BIN"
+        CHECKBOX = "checkbox", "Checkbox"
+
+    contract = models.ForeignKey(
+        Contract, on_delete=models.CASCADE, related_name="fields"
+    )
+    field_name = models.CharField(max_length=100)
+    field_type = models.CharField(
+        max_length=16, choices=FieldType.choices, default="text"
+    )
+    label = models.CharField(max_length=255, blank=True)
+    required = models.BooleanField(default=False)
+    value = models.TextField(blank=True)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contract", "field_name"], name="contract_field_name_unique"
+            ),
+        ]
+
+    def __str__(self):
+        return self.field_name

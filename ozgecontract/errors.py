@@ -1,0 +1,173 @@
+"""Domain exceptions and the one place that turns errors into API JSON.
+
+Every API error has the shape::
+
+    {"detail": "...", "code": "...", "fields": {"client_iin": ["..."]}}
+
+`fields` appears only for validation errors. Services raise `DomainError`
+subclasses; the handler below maps them, DRF's own exceptions and Django's
+`ValidationError`, `Http404` and `ProtectedError` to that shape.
+"""
+
+import logging
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler
+
+logger = logging.getLogger(__name__)
+
+
+class DomainError(Exception):
+    """A business rule refused the request; `status` is the HTTP answer."""
+
+    status = status.HTTP_400_BAD_REQUEST
+    code = "invalid"
+    default_detail = "The request was refused."
+
+    def __init__(self, detail=None, *, code=None, fields=None, headers=None):
+        self.detail = str(detail or self.default_detail)
+        if code:
+            self.code = code
+        self.fields = fields
+        self.headers = headers or {}
+        super().__init__(self.detail)
+
+
+class InvalidInputError(DomainError):
+    code = "invalid"
+
+
+class NotFoundError(DomainError):
+    status = status.HTTP_404_NOT_FOUND
+    code = "not_found"
+    default_detail = "Not found."
+
+
+class StateConflictError(DomainError):
+    status = status.HTTP_409_CONFLICT
+    code = "conflict"
+    default_detail = "The object is not in a state that allows this."
+
+
+class BalanceExhaustedError(DomainError):
+    status = status.HTTP_402_PAYMENT_REQUIRED
+    code = "balance_exhausted"
+    default_detail = "The company's balance has no signatures of this kind left."
+
+
+class TooManyAttemptsError(DomainError):
+    status = status.HTTP_429_TOO_MANY_REQUESTS
+    code = "too_many_attempts"
+    default_detail = "Too many attempts; try again later."
+
+    def __init__(self, detail=None, *, retry_after: int, **kwargs):
+        headers = {"Retry-After": str(max(1, int(retry_after)))}
+        super().__init__(detail, headers=headers, **kwargs)
+        self.retry_after = max(1, int(retry_after))
+
+
+class UpstreamError(DomainError):
+    """A service outside the portal (SMS gateway, converter) failed."""
+
+    status = status.HTTP_502_BAD_GATEWAY
+    code = "upstream_failed"
+    default_detail = "A service the portal relies on failed; try again."
+
+
+def _body(detail, code, fields=None):
+    body = {"detail": str(detail), "code": str(code)}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def _flatten_fields(data):
+    """Turn DRF's nested error dict into {field: [messages]}."""
+    if isinstance(data, dict):
+        out = {}
+        for key, value in data.items():
+            if isinstance(value, dict):
+                for sub_key, sub_value in _flatten_fields(value).items():
+                    out[f"{key}.{sub_key}"] = sub_value
+            elif isinstance(value, list):
+                messages = []
+                for item in value:
+                    if isinstance(item, dict):
+                        for sub_key, sub_value in _flatten_fields(item).items():
+                            out[f"{key}.{sub_key}"] = sub_value
+                    else:
+                        messages.append(str(item))
+                if messages:
+                    out[key] = messages
+            else:
+                out[key] = [str(value)]
+        return out
+    if isinstance(data, list):
+        return {"non_field_errors": [str(item) for item in data]}
+    return {"non_field_errors": [str(data)]}
+
+
+def _validation_response(fields):
+    first_field, messages = next(iter(fields.items()))
+    if first_field == "non_field_errors":
+        detail = messages[0]
+    else:
+        detail = f"{first_field}: {messages[0]}"
+    return Response(_body(detail, "invalid", fields), status=400)
+
+
+def api_exception_handler(exc, context):
+    """Render any handled exception as the project's one JSON error shape."""
+    if isinstance(exc, DomainError):
+        return Response(
+            _body(exc.detail, exc.code, exc.fields),
+            status=exc.status,
+            headers=exc.headers,
+        )
+    if isinstance(exc, DjangoValidationError):
+        if hasattr(exc, "error_dict"):
+            fields = {
+                k: [m for e in v for m in e.messages] for k, v in exc.error_dict.items()
+            }
+            fields = {
+                ("non_field_errors" if k == "__all__" else k): v
+                for k, v in fields.items()
+            }
+        else:
+            fields = {"non_field_errors": exc.messages}
+        return _validation_response(fields)
+    if isinstance(exc, ProtectedError):
+        return Response(
+            _body(
+                "The object is in use by other records and cannot be deleted.",
+                "protected",
+            ),
+            status=409,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    if isinstance(exc, exceptions.ValidationError):
+        return _validation_response(_flatten_fields(exc.detail))
+
+    response = exception_handler(exc, context)
+    if response is None:
+        return None
+    detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
+    code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        response.status_code = 401
+        code = (
+            "not_authenticated"
+            if isinstance(exc, exceptions.NotAuthenticated)
+            else code
+        )
+    response.data = _body(detail or str(exc), code)
+    return response

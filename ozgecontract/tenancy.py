@@ -1,0 +1,54 @@
+"""Tenancy and roles for the API: who may see and change what.
+
+A company user sees only its own company's objects; a platform admin (a
+Django staff user, with no company) sees everything. Another company's object
+is a 404, never a 403, so its existence does not leak.
+"""
+
+from django.db.models import QuerySet
+from rest_framework import permissions
+
+from ozgecontract.errors import NotFoundError
+
+
+def is_platform_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+def scope_to_company(queryset: QuerySet, user, *, field: str = "company") -> QuerySet:
+    """Filter `queryset` to what `user` may see; an anonymous user sees nothing."""
+    if not user or not user.is_authenticated:
+        return queryset.none()
+    if is_platform_admin(user):
+        return queryset
+    if user.company_id is None:
+        return queryset.none()
+    return queryset.filter(**{f"{field}_id": user.company_id})
+
+
+def check_company_access(user, company_id: int) -> None:
+    """Raise a 404 unless `user` may act for the company `company_id`."""
+    if is_platform_admin(user):
+        return
+    if not user.is_authenticated or user.company_id != company_id:
+        raise NotFoundError("Company not found.")
+
+
+class IsPlatformAdmin(permissions.BasePermission):
+    message = "Only platform administrators may do this."
+
+    def has_permission(self, request, view):
+        return is_platform_admin(request.user)
+
+
+class IsAdminOrReadOnly(permissions.BasePermission):
+    """Authenticated users read; only platform administrators write."""
+
+    message = "Only platform administrators may change this."
+
+    def has_permission(self, request, view):
+        if not request.user or not request.user.is_authenticated:
+            return False
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        return is_platform_admin(request.user)

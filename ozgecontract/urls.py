@@ -1,0 +1,39 @@
+"""Root URLs of OzgeContract.
+
+The REST API lives at the site root, on the paths of the original API document
+(`seed/ozgecontract-api.md`); each app owns its routes in `api.py`
+(`api_urlpatterns`). HTML pages (dashboard, signing page, verification) come
+from each app's `urls.py`.
+"""
+
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from billing.api import api_urlpatterns as billing_api
+from companies.api import api_urlpatterns as companies_api
+from contracts.api import api_urlpatterns as contracts_api
+from ozgecontract import views
+from ozgecontract.routing import api_path, api_patterns
+from signatures.api import api_urlpatterns as signatures_api
+from stats.api import api_urlpatterns as stats_api
+from templates_app.api import api_urlpatterns as templates_api
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+    path("api/schema", SpectacularAPIView.as_view(), name="schema"),
+    path(
+        "api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"
+    ),
+    *api_path("api/ping", views.ping, "ping"),
+    *api_patterns(
+        companies_api,  # /auth/token, /companies/...
+        templates_api,  # /templates/...
+        contracts_api,  # /contracts/..., /contract-fields/...
+        signatures_api,  # /signatures/...
+        billing_api,  # /company-balances/..., /tariff-plans/..., /payment_requests/...
+        stats_api,  # /stats/company/{id}
+    ),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
