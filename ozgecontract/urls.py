@@ -3,7 +3,7 @@
 The REST API lives at the site root, on the paths of the original API document
 (`seed/ozgecontract-api.md`); each app owns its routes in `api.py`
 (`api_urlpatterns`). HTML pages (dashboard, signing page, verification) come
-from each app's `urls.py`.
+from each app's `urls.py`, mounted at the bottom of this file.
 """
 
 from django.contrib import admin
@@ -36,4 +36,12 @@ urlpatterns = [
         stats_api,  # /stats/company/{id}
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # HTML pages. The client's signing page and public verification:
+    path("", include("signatures.urls")),  # /sign/<token>/, /verify/
+    # Company staff: accounts and the dashboard, one app per section.
+    path("accounts/", include("companies.urls")),
+    path("dashboard/", include("stats.urls")),
+    path("dashboard/templates/", include("templates_app.urls")),
+    path("dashboard/contracts/", include("contracts.urls")),
+    path("dashboard/billing/", include("billing.urls")),
 ]

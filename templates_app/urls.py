@@ -1,0 +1,3 @@
+app_name = "templates_app"
+
+urlpatterns = []
