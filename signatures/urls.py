@@ -1,3 +1,5 @@
+from signatures.views import signing, verification
+
 app_name = "signatures"
 
-urlpatterns = []
+urlpatterns = [*signing.urlpatterns, *verification.urlpatterns]

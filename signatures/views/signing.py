@@ -1,0 +1,3 @@
+"""The client's signing page, /sign/<token>/."""
+
+urlpatterns = []

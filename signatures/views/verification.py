@@ -1,0 +1,3 @@
+"""Public verification of signed PDFs: /verify/ (page) and POST /verify (API)."""
+
+urlpatterns = []
