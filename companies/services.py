@@ -1,0 +1,240 @@
+"""Write workflows for companies: registration, profile changes, deletion."""
+
+import logging
+
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+
+from billing.models import CompanyBalance, PaymentRequest
+from companies.models import Company, User
+from contracts.models import Contract
+from ozgecontract.errors import StateConflictError
+from ozgecontract.tenancy import is_platform_admin
+from ozgecontract.validators import normalize_phone, validate_iin
+from signatures.models import AuditEvent, Signature
+
+logger = logging.getLogger(__name__)
+
+NAME_MAX_LENGTH = Company._meta.get_field("name").max_length
+
+
+def _clean_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": ["Enter the company name."]})
+    if len(name) > NAME_MAX_LENGTH:
+        raise ValidationError({"name": [f"Use at most {NAME_MAX_LENGTH} characters."]})
+    return name
+
+
+def _clean_email(email: str) -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError({"email": ["Enter a valid email address."]}) from exc
+    return email
+
+
+def _clean_phone(phone: str) -> str:
+    try:
+        return normalize_phone(phone)
+    except ValidationError as exc:
+        raise ValidationError({"phone": exc.messages}) from exc
+
+
+def _clean_bin(bin_value: str) -> str:
+    bin_value = (bin_value or "").strip()
+    if bin_value:
+        try:
+            validate_iin(bin_value)
+        except ValidationError as exc:
+            raise ValidationError({"bin": exc.messages}) from exc
+    return bin_value
+
+
+def _clean_password(password: str, *, user: User) -> None:
+    try:
+        validate_password(password, user=user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+
+
+def _check_unique(
+    *, email: str | None, phone: str | None, company: Company | None = None
+) -> None:
+    """Refuse an email already used by any company or user, or a taken phone.
+
+    The company being edited and its own users are not counted as conflicts.
+    """
+    errors = {}
+    if email is not None:
+        companies = Company.objects.filter(email__iexact=email)
+        users = User.objects.filter(email__iexact=email)
+        if company is not None:
+            companies = companies.exclude(pk=company.pk)
+            users = users.exclude(pk__in=_owner_ids(company))
+        if companies.exists() or users.exists():
+            errors["email"] = ["This email address is already registered."]
+    if phone is not None:
+        phones = Company.objects.filter(phone=phone)
+        if company is not None:
+            phones = phones.exclude(pk=company.pk)
+        if phones.exists():
+            errors["phone"] = ["This phone number is already registered."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _owner_ids(company: Company) -> list[int]:
+    owner = primary_owner(company)
+    return [owner.pk] if owner else []
+
+
+def primary_owner(company: Company) -> User | None:
+    """Return the user created with the company: it holds the company's login."""
+    return (
+        company.users.filter(role=User.Role.OWNER).order_by("id").first()
+        if company.pk
+        else None
+    )
+
+
+def register_company(
+    *, name: str, email: str, phone: str, password: str, bin: str = ""
+) -> Company:
+    """Create a company, its owner user (login by `email`) and a zero balance."""
+    name = _clean_name(name)
+    email = _clean_email(email)
+    phone = _clean_phone(phone)
+    bin_value = _clean_bin(bin)
+    _check_unique(email=email, phone=phone)
+    owner = User(email=email, role=User.Role.OWNER)
+    _clean_password(password, user=owner)
+
+    try:
+        with transaction.atomic():
+            company = Company.objects.create(
+                name=name, email=email, phone=phone, bin=bin_value
+            )
+            owner.company = company
+            owner.set_password(password)
+            owner.save()
+            CompanyBalance.objects.create(company=company)
+    except IntegrityError:
+        # A concurrent registration took the email or phone after the check
+        # above; say which, as the check would have.
+        _check_unique(email=email, phone=phone)
+        raise
+
+    logger.info("company registered company=%s owner=%s", company.pk, owner.pk)
+    return company
+
+
+def check_can_manage_company(*, user, company: Company) -> None:
+    """Allow the company's owners and platform admins; members get a 403."""
+    if is_platform_admin(user):
+        return
+    if user.company_id == company.pk and user.is_owner:
+        return
+    raise PermissionDenied("Only the company's owner or an administrator may do this.")
+
+
+def update_company(
+    *,
+    company: Company,
+    user,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    password: str | None = None,
+    bin: str | None = None,
+) -> Company:
+    """Change the given fields; a new email or password goes to the owner's login."""
+    check_can_manage_company(user=user, company=company)
+    owner = primary_owner(company)
+
+    changes = {}
+    if name is not None:
+        changes["name"] = _clean_name(name)
+    if email is not None:
+        changes["email"] = _clean_email(email)
+    if phone is not None:
+        changes["phone"] = _clean_phone(phone)
+    if bin is not None:
+        changes["bin"] = _clean_bin(bin)
+    _check_unique(
+        email=changes.get("email"), phone=changes.get("phone"), company=company
+    )
+    if password is not None:
+        if owner is None:
+            raise StateConflictError(
+                "The company has no owner account to set a password on."
+            )
+        if "email" in changes:
+            owner.email = changes["email"]
+        _clean_password(password, user=owner)
+
+    try:
+        with transaction.atomic():
+            for field, value in changes.items():
+                setattr(company, field, value)
+            if changes:
+                company.save(update_fields=list(changes))
+            if owner is not None and ("email" in changes or password is not None):
+                owner.email = changes.get("email", owner.email)
+                if password is not None:
+                    owner.set_password(password)
+                owner.save(update_fields=["email", "password"])
+    except IntegrityError:
+        _check_unique(
+            email=changes.get("email"), phone=changes.get("phone"), company=company
+        )
+        raise
+
+    logger.info(
+        "company updated company=%s by=%s fields=%s",
+        company.pk,
+        user.pk,
+        ",".join(sorted([*changes, *(["password"] if password is not None else [])])),
+    )
+    return company
+
+
+@transaction.atomic
+def delete_company(*, company: Company, user) -> None:
+    """Delete a company and everything it owns, unless it holds evidence.
+
+    Signed contracts and paid payment requests are evidence: a company that
+    has any is kept (409).
+    """
+    check_can_manage_company(user=user, company=company)
+    company = Company.objects.select_for_update().get(pk=company.pk)
+
+    if company.contracts.filter(signatures__signed_at__isnull=False).exists() or (
+        company.contracts.filter(status=Contract.Status.SIGNED).exists()
+    ):
+        raise StateConflictError(
+            "The company has signed contracts; they are evidence and are kept.",
+            code="has_signed_contracts",
+        )
+    if company.payment_requests.filter(status=PaymentRequest.Status.PAID).exists():
+        raise StateConflictError(
+            "The company has paid payment requests; they are kept as records.",
+            code="has_paid_payments",
+        )
+
+    _delete_unsigned_work(company)
+    company_id = company.pk
+    company.delete()
+    logger.info("company deleted company=%s by=%s", company_id, user.pk)
+
+
+def _delete_unsigned_work(company: Company) -> None:
+    """Remove contracts before the company: they protect their templates."""
+    contracts = Contract.objects.filter(company=company)
+    AuditEvent.objects.filter(contract__in=contracts).delete()
+    Signature.objects.filter(contract__in=contracts).delete()
+    contracts.delete()
