@@ -1,11 +1,26 @@
-"""Write workflows for balances: every change goes through `_apply` and the ledger."""
+"""Write workflows for billing: balances and their ledger, tariff plans, payments.
+
+Every balance change goes through `_apply`, which writes a ledger row.
+"""
 
 import logging
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from django.db import transaction
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import URLValidator
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
-from billing.models import BalanceEntry, CompanyBalance, SignatureKind
-from ozgecontract.errors import BalanceExhaustedError, NotFoundError
+from billing.models import (
+    BalanceEntry,
+    CompanyBalance,
+    PaymentRequest,
+    SignatureKind,
+    TariffPlan,
+)
+from ozgecontract.errors import BalanceExhaustedError, NotFoundError, StateConflictError
+from ozgecontract.tenancy import is_platform_admin
 
 logger = logging.getLogger(__name__)
 
@@ -13,6 +28,17 @@ _FIELD_BY_KIND = {
     SignatureKind.SMS: "sms_signatures",
     SignatureKind.ECP: "ecp_signatures",
 }
+CENT = Decimal("0.01")
+# Any fixed number: PostgreSQL advisory lock that serialises tariff plan writes.
+_TARIFF_LOCK_KEY = 7_301_002
+
+
+def _require_admin(user) -> None:
+    if not is_platform_admin(user):
+        raise PermissionDenied("Only platform administrators may do this.")
+
+
+# Balances
 
 
 def lock_balance(*, company_id: int) -> CompanyBalance:
@@ -86,11 +112,22 @@ def credit_payment(*, payment, user=None) -> None:
             )
 
 
+def _check_counts(**counts: int) -> None:
+    errors = {
+        name: ["Must be a whole number of at least 0."]
+        for name, value in counts.items()
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0
+    }
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def set_balance(
-    *, company_id: int, sms_signatures: int, ecp_signatures: int, user
+    *, company_id: int, sms_signatures: int, ecp_signatures: int, user, note=""
 ) -> CompanyBalance:
     """Set a balance to absolute counts (admin only), recording the differences."""
+    _check_counts(sms_signatures=sms_signatures, ecp_signatures=ecp_signatures)
     balance = lock_balance(company_id=company_id)
     for kind, target in (
         (SignatureKind.SMS, sms_signatures),
@@ -104,6 +141,374 @@ def set_balance(
                 delta=delta,
                 reason=BalanceEntry.Reason.ADMIN,
                 user=user,
+                note=note,
             )
     logger.info("balance set company=%s by=%s", company_id, user.pk)
     return balance
+
+
+def create_balance(
+    *, company, user, sms_signatures: int = 0, ecp_signatures: int = 0
+) -> CompanyBalance:
+    """Open a balance for a company that has none (admin only); 409 if it has one."""
+    _require_admin(user)
+    _check_counts(sms_signatures=sms_signatures, ecp_signatures=ecp_signatures)
+    conflict = StateConflictError(
+        "The company already has a balance; change it with PUT instead.",
+        code="balance_exists",
+    )
+    if CompanyBalance.objects.filter(company=company).exists():
+        raise conflict
+
+    try:
+        with transaction.atomic():
+            CompanyBalance.objects.create(company=company)
+            balance = set_balance(
+                company_id=company.pk,
+                sms_signatures=sms_signatures,
+                ecp_signatures=ecp_signatures,
+                user=user,
+                note="Opening balance",
+            )
+    except IntegrityError as exc:
+        raise conflict from exc
+
+    logger.info("balance created company=%s by=%s", company.pk, user.pk)
+    return balance
+
+
+@transaction.atomic
+def delete_balance(*, company_id: int, user) -> None:
+    """Zero a balance through the ledger, then remove it (admin only)."""
+    _require_admin(user)
+    balance = set_balance(
+        company_id=company_id,
+        sms_signatures=0,
+        ecp_signatures=0,
+        user=user,
+        note="Balance deleted",
+    )
+    balance.delete()
+    logger.info("balance deleted company=%s by=%s", company_id, user.pk)
+
+
+# Tariff plans
+
+
+def _lock_tariff_writes() -> None:
+    """Serialise tariff writes so two concurrent ones cannot both pass the check."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_TARIFF_LOCK_KEY])
+
+
+def _clean_tariff(plan: TariffPlan) -> None:
+    errors = {}
+    if not (plan.name or "").strip():
+        errors["name"] = ["Enter the plan's name."]
+    try:
+        discount = Decimal(str(plan.discount))
+    except (InvalidOperation, TypeError, ValueError):
+        discount = None
+    if discount is None or not (0 <= discount <= 100):
+        errors["discount"] = ["The discount is a percentage from 0 to 100."]
+    elif discount != discount.quantize(CENT):
+        errors["discount"] = ["Use at most two decimal places."]
+    if plan.from_count < 1:
+        errors["from_count"] = ["A plan starts at 1 signature or more."]
+    if plan.to_count < plan.from_count:
+        errors["to_count"] = ["to_count must not be less than from_count."]
+    if errors:
+        raise ValidationError(errors)
+
+    if plan.is_active:
+        overlapping = (
+            TariffPlan.objects.filter(
+                is_active=True,
+                from_count__lte=plan.to_count,
+                to_count__gte=plan.from_count,
+            )
+            .exclude(pk=plan.pk)
+            .order_by("from_count")
+            .first()
+        )
+        if overlapping is not None:
+            raise ValidationError(
+                {
+                    "from_count": [
+                        f"The range {plan.from_count}–{plan.to_count} overlaps the "
+                        f'active plan "{overlapping.name}" '
+                        f"({overlapping.from_count}–{overlapping.to_count})."
+                    ]
+                }
+            )
+
+
+@transaction.atomic
+def create_tariff_plan(
+    *,
+    name: str,
+    from_count: int,
+    to_count: int,
+    user,
+    discount: Decimal = Decimal("0"),
+    is_active: bool = True,
+) -> TariffPlan:
+    """Create a plan whose range overlaps no other active plan (admin only)."""
+    _require_admin(user)
+    _lock_tariff_writes()
+    plan = TariffPlan(
+        name=(name or "").strip(),
+        discount=discount,
+        from_count=from_count,
+        to_count=to_count,
+        is_active=is_active,
+    )
+    _clean_tariff(plan)
+    plan.save()
+    logger.info("tariff plan created plan=%s by=%s", plan.pk, user.pk)
+    return plan
+
+
+_TARIFF_FIELDS = ("name", "discount", "from_count", "to_count", "is_active")
+
+
+@transaction.atomic
+def update_tariff_plan(*, plan: TariffPlan, user, **changes) -> TariffPlan:
+    """Change a plan's fields; the result must still overlap no active plan."""
+    _require_admin(user)
+    unknown = set(changes) - set(_TARIFF_FIELDS)
+    if unknown:
+        raise ValueError(f"Unknown tariff plan fields: {sorted(unknown)}")
+    _lock_tariff_writes()
+    plan = TariffPlan.objects.select_for_update().get(pk=plan.pk)
+    for field, value in changes.items():
+        setattr(plan, field, value.strip() if field == "name" else value)
+    _clean_tariff(plan)
+    plan.save()
+    logger.info(
+        "tariff plan updated plan=%s by=%s fields=%s",
+        plan.pk,
+        user.pk,
+        ",".join(sorted(changes)),
+    )
+    return plan
+
+
+@transaction.atomic
+def delete_tariff_plan(*, plan: TariffPlan, user) -> None:
+    """Delete a plan that no payment request uses; otherwise 409."""
+    _require_admin(user)
+    if plan.payment_requests.exists():
+        raise StateConflictError(
+            "Payment requests use this tariff plan, so it cannot be deleted; "
+            "deactivate it instead (is_active=false).",
+            code="tariff_in_use",
+        )
+    plan_id = plan.pk
+    plan.delete()
+    logger.info("tariff plan deleted plan=%s by=%s", plan_id, user.pk)
+
+
+# Payment requests
+
+
+def compute_total_amount(
+    *, tariff_plan: TariffPlan, sms_count: int, ecp_count: int
+) -> Decimal:
+    """Price a package: counts times the settings' prices, less the plan discount."""
+    gross = (
+        sms_count * settings.SMS_SIGNATURE_PRICE
+        + ecp_count * settings.ECP_SIGNATURE_PRICE
+    )
+    factor = 1 - Decimal(tariff_plan.discount) / 100
+    return (gross * factor).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def _check_payment_counts(
+    *, tariff_plan: TariffPlan, sms_count: int, ecp_count: int
+) -> None:
+    _check_counts(sms_count=sms_count, ecp_count=ecp_count)
+    total = sms_count + ecp_count
+    if total == 0:
+        raise ValidationError({"sms_count": ["Buy at least one SMS or ЭЦП signature."]})
+    if not tariff_plan.is_active:
+        raise ValidationError(
+            {"tariff_plan_id": ["This tariff plan is no longer active."]}
+        )
+    if not tariff_plan.from_count <= total <= tariff_plan.to_count:
+        raise ValidationError(
+            {
+                "sms_count": [
+                    f"The plan covers {tariff_plan.from_count} to "
+                    f"{tariff_plan.to_count} signatures in total; "
+                    f"this request has {total}."
+                ]
+            }
+        )
+
+
+def _check_total_amount(sent, computed: Decimal) -> None:
+    try:
+        sent_amount = Decimal(str(sent))
+    except (InvalidOperation, ValueError) as exc:
+        raise ValidationError({"total_amount": ["Enter a number."]}) from exc
+    if sent_amount != computed:
+        raise ValidationError(
+            {
+                "total_amount": [
+                    f"The amount sent, {sent_amount}, does not match the amount "
+                    f"computed from the tariff plan, {computed}."
+                ]
+            }
+        )
+
+
+def _clean_payment_url(url: str) -> str:
+    url = (url or "").strip()
+    if url:
+        try:
+            URLValidator(schemes=["http", "https"])(url)
+        except ValidationError as exc:
+            raise ValidationError(
+                {"payment_url": ["Enter an http or https address."]}
+            ) from exc
+    return url
+
+
+def _check_payment_access(*, user, company_id: int) -> None:
+    if is_platform_admin(user):
+        return
+    if not user.is_authenticated or user.company_id != company_id:
+        raise NotFoundError("Company not found.")
+
+
+def create_payment_request(
+    *,
+    company,
+    tariff_plan: TariffPlan,
+    sms_count: int,
+    ecp_count: int,
+    user,
+    total_amount=None,
+    payment_url: str = "",
+    payment_ref: str = "",
+) -> PaymentRequest:
+    """Create a pending request priced by the server; a differing total is a 400."""
+    _check_payment_access(user=user, company_id=company.pk)
+    payment_url = _clean_payment_url(payment_url)
+    payment_ref = (payment_ref or "").strip()
+    if len(payment_ref) > PaymentRequest._meta.get_field("payment_ref").max_length:
+        raise ValidationError({"payment_ref": ["Use at most 128 characters."]})
+
+    with transaction.atomic():
+        # Lock the plan so it cannot be deactivated or re-ranged mid-purchase.
+        tariff_plan = TariffPlan.objects.select_for_update().get(pk=tariff_plan.pk)
+        _check_payment_counts(
+            tariff_plan=tariff_plan, sms_count=sms_count, ecp_count=ecp_count
+        )
+        amount = compute_total_amount(
+            tariff_plan=tariff_plan, sms_count=sms_count, ecp_count=ecp_count
+        )
+        if total_amount is not None:
+            _check_total_amount(total_amount, amount)
+        payment = PaymentRequest.objects.create(
+            company=company,
+            tariff_plan=tariff_plan,
+            sms_count=sms_count,
+            ecp_count=ecp_count,
+            total_amount=amount,
+            payment_url=payment_url,
+            payment_ref=payment_ref,
+            created_by=user,
+        )
+
+    logger.info(
+        "payment request created payment=%s company=%s plan=%s amount=%s by=%s",
+        payment.pk,
+        company.pk,
+        tariff_plan.pk,
+        amount,
+        user.pk,
+    )
+    return payment
+
+
+def change_payment_status(*, payment: PaymentRequest, status: str, user):
+    """Move a pending request to paid, cancelled or expired.
+
+    `paid` credits the balance exactly once: the payment row is locked and
+    its state checked before crediting. Company users may only cancel.
+    """
+    if status not in PaymentRequest.Status.values:
+        raise ValidationError(
+            {"status": [f"Use one of: {', '.join(PaymentRequest.Status.values)}."]}
+        )
+    _check_payment_access(user=user, company_id=payment.company_id)
+    if not is_platform_admin(user) and status != PaymentRequest.Status.CANCELLED:
+        raise PermissionDenied("Company users may only cancel a payment request.")
+
+    with transaction.atomic():
+        payment = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
+        if payment.status != PaymentRequest.Status.PENDING:
+            raise StateConflictError(
+                f"The payment request is {payment.status}; only a pending request "
+                "can change its status.",
+                code="payment_not_pending",
+            )
+        if status == PaymentRequest.Status.PENDING:
+            return payment
+        if status == PaymentRequest.Status.PAID:
+            CompanyBalance.objects.get_or_create(company_id=payment.company_id)
+            credit_payment(payment=payment, user=user)
+            payment.paid_at = timezone.now()
+        payment.status = status
+        payment.save(update_fields=["status", "paid_at"])
+
+    logger.info(
+        "payment request status payment=%s company=%s status=%s by=%s",
+        payment.pk,
+        payment.company_id,
+        status,
+        user.pk,
+    )
+    return payment
+
+
+@transaction.atomic
+def update_payment_details(
+    *,
+    payment: PaymentRequest,
+    user,
+    payment_url: str | None = None,
+    payment_ref: str | None = None,
+) -> PaymentRequest:
+    """Record the gateway's link or reference on a pending request (admin only)."""
+    _require_admin(user)
+    payment = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
+    if payment.status != PaymentRequest.Status.PENDING:
+        raise StateConflictError(
+            f"The payment request is {payment.status}; its details are final.",
+            code="payment_not_pending",
+        )
+    if payment_url is not None:
+        payment.payment_url = _clean_payment_url(payment_url)
+    if payment_ref is not None:
+        payment.payment_ref = payment_ref.strip()
+    payment.save(update_fields=["payment_url", "payment_ref"])
+    return payment
+
+
+@transaction.atomic
+def delete_payment_request(*, payment: PaymentRequest, user) -> None:
+    """Delete a request that was never paid (admin only); a paid one is kept."""
+    _require_admin(user)
+    payment = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
+    if payment.status == PaymentRequest.Status.PAID:
+        raise StateConflictError(
+            "A paid payment request is a financial record and is never deleted.",
+            code="payment_paid",
+        )
+    payment_id = payment.pk
+    payment.delete()
+    logger.info("payment request deleted payment=%s by=%s", payment_id, user.pk)
