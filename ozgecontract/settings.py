@@ -192,6 +192,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    "PREPROCESSING_HOOKS": ["ozgecontract.routing.drop_slash_duplicates"],
 }
 
 # The seed promises CORS for every domain; credentials are never allowed, so
