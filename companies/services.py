@@ -2,10 +2,18 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
+from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import send_mail
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext as _
 
 from billing.models import CompanyBalance, PaymentRequest
 from companies.models import Company, User
@@ -238,3 +246,119 @@ def _delete_unsigned_work(company: Company) -> None:
     AuditEvent.objects.filter(contract__in=contracts).delete()
     Signature.objects.filter(contract__in=contracts).delete()
     contracts.delete()
+
+
+# Members: owners invite colleagues, change their role or take their access away.
+
+
+def check_can_manage_members(*, user, company: Company) -> None:
+    """Allow only the company's owners; members and outsiders get a 403."""
+    if not (user.company_id == company.pk and user.is_owner):
+        raise PermissionDenied(_("Only an owner of the company may manage members."))
+
+
+def invite_member(
+    *,
+    company: Company,
+    invited_by: User,
+    email: str,
+    full_name: str = "",
+    role: str = User.Role.MEMBER,
+) -> User:
+    """Create a user with no usable password and email a set-password link."""
+    check_can_manage_members(user=invited_by, company=company)
+    email = _clean_email(email)
+    if role not in User.Role.values:
+        raise ValidationError({"role": [_("Choose a role: owner or member.")]})
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationError({"email": [_("A user with this email already exists.")]})
+
+    with transaction.atomic():
+        member = User(
+            email=email, full_name=full_name.strip(), company=company, role=role
+        )
+        member.set_unusable_password()
+        member.save()
+        transaction.on_commit(
+            lambda: _send_invitation(member=member, invited_by=invited_by)
+        )
+
+    logger.info(
+        "member invited company=%s user=%s by=%s", company.pk, member.pk, invited_by.pk
+    )
+    return member
+
+
+def _send_invitation(*, member: User, invited_by: User) -> None:
+    path = reverse(
+        "companies:password-reset-confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(member.pk)),
+            "token": default_token_generator.make_token(member),
+        },
+    )
+    context = {
+        "company": member.company,
+        "invited_by": invited_by,
+        "link": f"{settings.SITE_URL}{path}",
+    }
+    subject = render_to_string("companies/email/invite_subject.txt", context)
+    body = render_to_string("companies/email/invite.txt", context)
+    send_mail(" ".join(subject.split()), body, None, [member.email])
+
+
+def _check_owner_remains(*, company: Company, without: User) -> None:
+    others = company.users.filter(role=User.Role.OWNER, is_active=True).exclude(
+        pk=without.pk
+    )
+    if not others.exists():
+        raise StateConflictError(
+            _("The company must keep at least one owner."), code="last_owner"
+        )
+
+
+@transaction.atomic
+def change_member_role(*, member: User, role: str, user: User) -> User:
+    """Make `member` an owner or a member; the company keeps at least one owner."""
+    company = Company.objects.select_for_update().get(pk=member.company_id)
+    check_can_manage_members(user=user, company=company)
+    if role not in User.Role.values:
+        raise ValidationError({"role": [_("Choose a role: owner or member.")]})
+    if member.role == User.Role.OWNER and role != User.Role.OWNER:
+        _check_owner_remains(company=company, without=member)
+
+    member.role = role
+    member.save(update_fields=["role"])
+    logger.info(
+        "member role changed company=%s user=%s role=%s by=%s",
+        company.pk,
+        member.pk,
+        role,
+        user.pk,
+    )
+    return member
+
+
+@transaction.atomic
+def remove_member(*, member: User, user: User) -> None:
+    """Take away a member's access; the account stays so its history keeps a name."""
+    company = Company.objects.select_for_update().get(pk=member.company_id)
+    check_can_manage_members(user=user, company=company)
+    if member.pk == user.pk:
+        raise StateConflictError(
+            _("You cannot remove yourself; ask another owner."), code="self_removal"
+        )
+    if member.pk in _owner_ids(company):
+        raise StateConflictError(
+            _("This owner holds the company's login email and cannot be removed."),
+            code="primary_owner",
+        )
+    if member.role == User.Role.OWNER:
+        _check_owner_remains(company=company, without=member)
+
+    member.is_active = False
+    member.set_unusable_password()
+    member.save(update_fields=["is_active", "password"])
+    logger.info(
+        "member removed company=%s user=%s by=%s", company.pk, member.pk, user.pk
+    )
