@@ -1,10 +1,13 @@
 """Write workflows for companies: registration, profile changes, deletion."""
 
+import hashlib
 import logging
+import time
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.auth.tokens import default_token_generator
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
@@ -18,12 +21,13 @@ from django.utils.translation import gettext as _
 from billing.models import CompanyBalance, PaymentRequest
 from companies.models import Company, User
 from contracts.models import Contract
-from ozgecontract.errors import StateConflictError
+from ozgecontract.errors import StateConflictError, TooManyAttemptsError
 from ozgecontract.tenancy import is_platform_admin
 from ozgecontract.validators import normalize_phone, validate_iin
 from signatures.models import AuditEvent, Signature
 
 logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("ozgecontract.security")
 
 NAME_MAX_LENGTH = Company._meta.get_field("name").max_length
 
@@ -362,3 +366,41 @@ def remove_member(*, member: User, user: User) -> None:
     logger.info(
         "member removed company=%s user=%s by=%s", company.pk, member.pk, user.pk
     )
+
+
+# Failed logins: after LOGIN_FAILURE_LIMIT failures for one email from one
+# address, that pair waits until the window since its first failure ends.
+LOGIN_FAILURE_LIMIT = 10
+LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
+
+
+def _login_key(*, email: str, ip: str | None) -> str:
+    pair = f"{(email or '').strip().lower()}|{ip or ''}"
+    return "login-failures:" + hashlib.sha256(pair.encode()).hexdigest()
+
+
+def check_login_allowed(*, email: str, ip: str | None) -> None:
+    """Raise a 429 while this email and address are locked out by failures."""
+    state = cache.get(_login_key(email=email, ip=ip))
+    if not state or state["count"] < LOGIN_FAILURE_LIMIT:
+        return
+    retry_after = int(state["first"] + LOGIN_FAILURE_WINDOW_SECONDS - time.time())
+    if retry_after > 0:
+        security_logger.warning("login throttled ip=%s", ip)
+        raise TooManyAttemptsError(
+            "Too many failed logins; try again later.", retry_after=retry_after
+        )
+
+
+def record_login_failure(*, email: str, ip: str | None) -> None:
+    key = _login_key(email=email, ip=ip)
+    now = time.time()
+    state = cache.get(key) or {"count": 0, "first": now}
+    state["count"] += 1
+    remaining = max(1, int(state["first"] + LOGIN_FAILURE_WINDOW_SECONDS - now))
+    cache.set(key, state, timeout=remaining)
+    security_logger.warning("login failed ip=%s failures=%s", ip, state["count"])
+
+
+def clear_login_failures(*, email: str, ip: str | None) -> None:
+    cache.delete(_login_key(email=email, ip=ip))
