@@ -56,6 +56,12 @@ class Signature(models.Model):
                 condition=Q(signed_at__isnull=False),
                 name="one_completed_signature_per_contract",
             ),
+            # The expected signer is completed in place, never duplicated.
+            models.UniqueConstraint(
+                fields=["contract"],
+                condition=Q(signed_at__isnull=True),
+                name="one_expected_signer_per_contract",
+            ),
         ]
 
     def __str__(self):
@@ -81,6 +87,7 @@ class SigningCode(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [models.Index(fields=["contract", "-created_at"])]
 
     def __str__(self):
         return f"code for contract {self.contract_id}"
@@ -96,6 +103,7 @@ class AuditEvent(models.Model):
         CODE_SENT = "code_sent", "Код отправлен / Код жіберілді"
         CODE_FAILED = "code_failed", "Неверный код / Қате код"
         CODE_VERIFIED = "code_verified", "Код подтверждён / Код расталды"
+        ECP_VERIFIED = "ecp_verified", "ЭЦП проверена / ЭЦҚ тексерілді"
         SIGNED = "signed", "Подписан / Қол қойылды"
         CANCELLED = "cancelled", "Отменён / Болдырылмады"
 
