@@ -252,3 +252,31 @@ LOGGING = {
         "ozgecontract.security": {"level": "INFO"},
     },
 }
+
+# --- ЭЦП verification and real SMS gateways (issue 4) ---
+# ЭЦП signatures: "builtin" checks RSA/ECDSA CMS signatures in-process against
+# the CA certificates (PEM or DER files) in ECP_TRUST_DIR, e.g. the NCA RK root
+# and intermediate certificates; "ncanode" asks an NCANode 3.x server, which
+# also checks GOST signatures and, per NCANODE_REVOCATION_CHECK, OCSP/CRL.
+ECP_VERIFIER = env("ECP_VERIFIER", default="builtin")
+ECP_TRUST_DIR = env.path("ECP_TRUST_DIR", default=BASE_DIR / "ecp-trust")
+NCANODE_URL = env("NCANODE_URL", default="http://127.0.0.1:14579")
+NCANODE_TIMEOUT_SECONDS = env.float("NCANODE_TIMEOUT_SECONDS", default=15)
+NCANODE_REVOCATION_CHECK = env.list("NCANODE_REVOCATION_CHECK", default=["OCSP"])
+
+# SMS gateways, chosen with SMS_BACKEND="mobizon" or "smsc". A send that fails
+# on the network is retried SMS_GATEWAY_RETRIES more times; a refusal or a
+# timeout is not (the gateway may already have taken the message).
+SMS_GATEWAY_TIMEOUT_SECONDS = env.float("SMS_GATEWAY_TIMEOUT_SECONDS", default=10)
+SMS_GATEWAY_RETRIES = env.int("SMS_GATEWAY_RETRIES", default=2)
+SMS_GATEWAY_RETRY_DELAY_SECONDS = env.float(
+    "SMS_GATEWAY_RETRY_DELAY_SECONDS", default=1.0
+)
+MOBIZON_BASE_URL = env("MOBIZON_BASE_URL", default="https://api.mobizon.kz")
+MOBIZON_API_KEY = env("MOBIZON_API_KEY", default="")
+MOBIZON_SENDER = env("MOBIZON_SENDER", default="")
+SMSC_BASE_URL = env("SMSC_BASE_URL", default="https://smsc.kz")
+SMSC_LOGIN = env("SMSC_LOGIN", default="")
+SMSC_PASSWORD = env("SMSC_PASSWORD", default="")
+SMSC_API_KEY = env("SMSC_API_KEY", default="")
+SMSC_SENDER = env("SMSC_SENDER", default="")
