@@ -147,6 +147,29 @@ def set_balance(
     return balance
 
 
+def update_balance(
+    *,
+    company_id: int,
+    user,
+    sms_signatures: int | None = None,
+    ecp_signatures: int | None = None,
+) -> CompanyBalance:
+    """Set either count (admin only); a count left out keeps its value."""
+    _require_admin(user)
+    with transaction.atomic():
+        balance = lock_balance(company_id=company_id)
+        return set_balance(
+            company_id=company_id,
+            sms_signatures=(
+                balance.sms_signatures if sms_signatures is None else sms_signatures
+            ),
+            ecp_signatures=(
+                balance.ecp_signatures if ecp_signatures is None else ecp_signatures
+            ),
+            user=user,
+        )
+
+
 def create_balance(
     *, company, user, sms_signatures: int = 0, ecp_signatures: int = 0
 ) -> CompanyBalance:
@@ -496,6 +519,25 @@ def update_payment_details(
     if payment_ref is not None:
         payment.payment_ref = payment_ref.strip()
     payment.save(update_fields=["payment_url", "payment_ref"])
+    return payment
+
+
+@transaction.atomic
+def update_payment_request(
+    *,
+    payment: PaymentRequest,
+    user,
+    status: str | None = None,
+    payment_url: str | None = None,
+    payment_ref: str | None = None,
+) -> PaymentRequest:
+    """Apply gateway details and a status change together, or neither."""
+    if payment_url is not None or payment_ref is not None:
+        payment = update_payment_details(
+            payment=payment, user=user, payment_url=payment_url, payment_ref=payment_ref
+        )
+    if status is not None:
+        payment = change_payment_status(payment=payment, status=status, user=user)
     return payment
 
 

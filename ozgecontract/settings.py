@@ -193,6 +193,9 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["ozgecontract.routing.drop_slash_duplicates"],
+    "ENUM_NAME_OVERRIDES": {
+        "PaymentRequestStatusEnum": "billing.models.PaymentRequest.Status",
+    },
 }
 
 # The seed promises CORS for every domain; credentials are never allowed, so

@@ -1,0 +1,216 @@
+"""API shapes for balances, the ledger, tariff plans and payment requests."""
+
+from decimal import Decimal
+
+from rest_framework import serializers
+
+from billing.models import BalanceEntry, CompanyBalance, PaymentRequest, TariffPlan
+from companies.serializers import StrictCharField
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """An IntegerField that refuses strings, floats and booleans."""
+
+    default_error_messages = {"not_an_integer": "Expected a whole number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("not_an_integer")
+        return super().to_internal_value(data)
+
+
+class StrictBooleanField(serializers.BooleanField):
+    default_error_messages = {"not_a_boolean": "Expected true or false."}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("not_a_boolean")
+        return data
+
+
+class NumberDecimalField(serializers.DecimalField):
+    """A decimal sent as a JSON number (a numeric string is accepted too)."""
+
+    default_error_messages = {"not_a_number": "Expected a number."}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int | float | str):
+            self.fail("not_a_number")
+        if isinstance(data, float):
+            # repr() gives the shortest text that round-trips, so 10.1 stays 10.1.
+            data = repr(data)
+        return super().to_internal_value(data)
+
+
+class BalanceSerializer(serializers.ModelSerializer):
+    company_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = CompanyBalance
+        fields = ["company_id", "sms_signatures", "ecp_signatures", "updated_at"]
+        read_only_fields = fields
+
+
+class BalanceCreateSerializer(serializers.Serializer):
+    company_id = StrictIntegerField(min_value=1)
+    sms_signatures = StrictIntegerField(min_value=0, required=False, default=0)
+    ecp_signatures = StrictIntegerField(min_value=0, required=False, default=0)
+
+
+class BalanceUpdateSerializer(serializers.Serializer):
+    """PUT needs both counts; PATCH either of them."""
+
+    sms_signatures = StrictIntegerField(min_value=0, max_value=10_000_000)
+    ecp_signatures = StrictIntegerField(min_value=0, max_value=10_000_000)
+
+
+class BalanceEntrySerializer(serializers.ModelSerializer):
+    company_id = serializers.IntegerField(read_only=True)
+    signature_id = serializers.IntegerField(read_only=True, allow_null=True)
+    payment_request_id = serializers.IntegerField(read_only=True, allow_null=True)
+    created_by_id = serializers.IntegerField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = BalanceEntry
+        fields = [
+            "id",
+            "company_id",
+            "kind",
+            "delta",
+            "balance_after",
+            "reason",
+            "note",
+            "signature_id",
+            "payment_request_id",
+            "created_by_id",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TariffPlanSerializer(serializers.ModelSerializer):
+    discount = NumberDecimalField(max_digits=5, decimal_places=2)
+
+    class Meta:
+        model = TariffPlan
+        fields = [
+            "id",
+            "name",
+            "discount",
+            "from_count",
+            "to_count",
+            "is_active",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class TariffPlanWriteSerializer(serializers.Serializer):
+    """PUT needs every field but is_active; PATCH any of them."""
+
+    name = StrictCharField(max_length=255)
+    discount = NumberDecimalField(
+        max_digits=5,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        max_value=Decimal("100"),
+    )
+    from_count = StrictIntegerField(min_value=1, max_value=2_000_000_000)
+    to_count = StrictIntegerField(min_value=1, max_value=2_000_000_000)
+    is_active = StrictBooleanField(required=False)
+
+
+class PaymentRequestSerializer(serializers.ModelSerializer):
+    company_id = serializers.IntegerField(read_only=True)
+    tariff_plan_id = serializers.IntegerField(read_only=True)
+    total_amount = serializers.DecimalField(
+        max_digits=14, decimal_places=2, read_only=True
+    )
+
+    class Meta:
+        model = PaymentRequest
+        fields = [
+            "id",
+            "company_id",
+            "tariff_plan_id",
+            "sms_count",
+            "ecp_count",
+            "total_amount",
+            "status",
+            "payment_url",
+            "payment_ref",
+            "created_at",
+            "paid_at",
+        ]
+        read_only_fields = fields
+
+
+class PaymentRequestCreateSerializer(serializers.Serializer):
+    company_id = StrictIntegerField(
+        min_value=1,
+        required=False,
+        help_text="Defaults to the caller's company; admins must send it.",
+    )
+    tariff_plan_id = StrictIntegerField(min_value=1)
+    sms_count = StrictIntegerField(min_value=0, max_value=2_000_000_000, default=0)
+    ecp_count = StrictIntegerField(min_value=0, max_value=2_000_000_000, default=0)
+    total_amount = NumberDecimalField(
+        max_digits=14,
+        decimal_places=2,
+        required=False,
+        help_text="Optional; when sent it must equal the amount the server computes.",
+    )
+    status = StrictCharField(
+        required=False, help_text='Optional; a new request is always "pending".'
+    )
+    payment_url = StrictCharField(required=False, allow_blank=True, max_length=500)
+    payment_ref = StrictCharField(required=False, allow_blank=True, max_length=128)
+
+    def validate_status(self, value):
+        if value != PaymentRequest.Status.PENDING:
+            raise serializers.ValidationError('A new payment request is "pending".')
+        return value
+
+    def validate(self, attrs):
+        if attrs.get("sms_count", 0) + attrs.get("ecp_count", 0) == 0:
+            raise serializers.ValidationError(
+                {"sms_count": ["Buy at least one SMS or ЭЦП signature."]}
+            )
+        return attrs
+
+
+_FIXED_PAYMENT_FIELDS = (
+    "company_id",
+    "tariff_plan_id",
+    "sms_count",
+    "ecp_count",
+    "total_amount",
+)
+
+
+class PaymentRequestUpdateSerializer(serializers.Serializer):
+    """Change the status (paid_at is set by the server) or the gateway details."""
+
+    status = serializers.ChoiceField(choices=PaymentRequest.Status.choices)
+    payment_url = StrictCharField(required=False, allow_blank=True, max_length=500)
+    payment_ref = StrictCharField(required=False, allow_blank=True, max_length=128)
+    paid_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        help_text="Ignored: the server records the time it learns of the payment.",
+    )
+
+    def validate(self, attrs):
+        if isinstance(self.initial_data, dict):
+            fixed = sorted(set(self.initial_data) & set(_FIXED_PAYMENT_FIELDS))
+            if fixed:
+                raise serializers.ValidationError(
+                    {
+                        name: [
+                            "This cannot change after creation; "
+                            "create a new payment request instead."
+                        ]
+                        for name in fixed
+                    }
+                )
+        return attrs
