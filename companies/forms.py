@@ -1,21 +1,17 @@
 """Forms of the accounts pages: sign-up, login by email, profile, members."""
 
-import logging
+import math
 
 from django import forms
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from companies import services
 from companies.models import Company, User
+from ozgecontract.errors import TooManyAttemptsError
 from ozgecontract.validators import normalize_phone, validate_iin
-
-security_logger = logging.getLogger("ozgecontract.security")
-
-LOGIN_FAILURE_LIMIT = 5
-LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
 
 def apply_service_error(form: forms.Form, exc: Exception) -> None:
@@ -115,7 +111,11 @@ class SignupForm(forms.Form):
 
 
 class EmailLoginForm(AuthenticationForm):
-    """Log in by email; after 5 failures in 15 minutes per email and IP, refuse."""
+    """Log in by email; repeated failures lock the email and address for a while.
+
+    The lockout is the one the API's token endpoint uses, so failures on
+    either count together.
+    """
 
     username = forms.EmailField(
         label=_("Email"),
@@ -126,42 +126,30 @@ class EmailLoginForm(AuthenticationForm):
         "invalid_login": _("Wrong email or password."),
         "inactive": _("This account is inactive."),
         "throttled": _(
-            "Too many failed logins. Wait %(minutes)s minutes and try again, "
+            "Too many failed logins. Wait %(minutes)s min and try again, "
             "or reset your password."
         ),
     }
 
-    def _throttle_key(self) -> str:
-        email = (self.data.get("username") or "").strip().lower()
-        ip = self.request.META.get("REMOTE_ADDR", "") if self.request else ""
-        return f"login-failures:{email}:{ip}"
-
     def clean(self):
-        key = self._throttle_key()
-        if cache.get(key, 0) >= LOGIN_FAILURE_LIMIT:
-            security_logger.warning("login throttled ip=%s", self._client_ip())
+        email = (self.data.get("username") or "").strip().lower()
+        ip = self.request.META.get("REMOTE_ADDR") if self.request else None
+        try:
+            services.check_login_allowed(email=email, ip=ip)
+        except TooManyAttemptsError as exc:
             raise ValidationError(
                 self.error_messages["throttled"],
                 code="throttled",
-                params={"minutes": LOGIN_FAILURE_WINDOW_SECONDS // 60},
-            )
+                params={"minutes": math.ceil(exc.retry_after / 60)},
+            ) from exc
+
         try:
-            return super().clean()
+            cleaned = super().clean()
         except ValidationError:
-            self._record_failure(key)
+            services.record_login_failure(email=email, ip=ip)
             raise
-
-    def _record_failure(self, key: str) -> None:
-        # add() starts the window on the first failure; later failures only count.
-        if not cache.add(key, 1, LOGIN_FAILURE_WINDOW_SECONDS):
-            try:
-                cache.incr(key)
-            except ValueError:
-                cache.set(key, 1, LOGIN_FAILURE_WINDOW_SECONDS)
-        security_logger.warning("failed dashboard login ip=%s", self._client_ip())
-
-    def _client_ip(self) -> str:
-        return self.request.META.get("REMOTE_ADDR", "") if self.request else ""
+        services.clear_login_failures(email=email, ip=ip)
+        return cleaned
 
 
 class CompanyProfileForm(forms.Form):

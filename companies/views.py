@@ -29,6 +29,11 @@ logger = logging.getLogger(__name__)
 DASHBOARD_URL = "/dashboard/"
 
 
+def _posted(request):
+    """Return the POST data to bind a form to, even when it is empty."""
+    return request.POST if request.method == "POST" else None
+
+
 def home(request):
     """Send staff to the dashboard and everyone else to the login page."""
     if request.user.is_authenticated:
@@ -40,7 +45,7 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect(DASHBOARD_URL)
 
-    form = SignupForm(request.POST or None)
+    form = SignupForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -113,7 +118,7 @@ def company_profile(request):
         "phone": company.phone,
         "email": company.email,
     }
-    form = CompanyProfileForm(request.POST or None, initial=initial)
+    form = CompanyProfileForm(_posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_company(
@@ -132,7 +137,7 @@ def company_profile(request):
 def member_list(request):
     company = request.user.company
 
-    form = InviteMemberForm(request.POST or None)
+    form = InviteMemberForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             member = services.invite_member(
