@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
+from companies.serializers import UTCDateTimeField, UTCModelSerializer
 from ozgecontract.validators import normalize_phone, validate_iin
 from signatures.models import Signature
 from signatures.services import CODE_DIGITS, normalize_method
@@ -58,7 +59,7 @@ class MobilePhoneField(serializers.CharField):
             raise _django_errors(exc) from exc
 
 
-class SignatureSerializer(serializers.ModelSerializer):
+class SignatureSerializer(UTCModelSerializer):
     """The seed's Signature; the file URLs are null until the contract is signed.
 
     A public caller (by contract token) gets the token URLs it may open;
@@ -140,7 +141,7 @@ class SigningCodeRequestSerializer(ContractRefSerializer):
 
 
 class SigningCodeSentSerializer(serializers.Serializer):
-    expires_at = serializers.DateTimeField()
+    expires_at = UTCDateTimeField()
     resend_after = serializers.IntegerField(
         help_text="Seconds to wait before another code may be requested."
     )

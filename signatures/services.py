@@ -212,6 +212,10 @@ def _hash_code(*, contract_id: int, code: str) -> str:
     ).hexdigest()
 
 
+def generate_code() -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+
+
 def _sms_text(*, code: str, company_name: str) -> str:
     return (
         f"Код {code} для подписания договора с {company_name}. "
@@ -267,7 +271,7 @@ def request_signing_code(
     except ValidationError as exc:
         raise ValidationError({"client_phone": exc.messages}) from exc
 
-    code = "".join(secrets.choice("0123456789") for _ in range(CODE_DIGITS))
+    code = generate_code()
     with transaction.atomic():
         locked = _lock_contract(contract)
         _ensure_signable(locked)

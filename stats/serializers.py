@@ -2,12 +2,14 @@
 
 from rest_framework import serializers
 
+from companies.serializers import UTCDateTimeField
+
 
 class LastSignedContractSerializer(serializers.Serializer):
     contract_id = serializers.IntegerField()
     client_name = serializers.CharField()
     template_name = serializers.CharField()
-    signed_at = serializers.DateTimeField()
+    signed_at = UTCDateTimeField()
     status = serializers.CharField(help_text='Always "Подписан".')
 
 
