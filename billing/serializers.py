@@ -5,7 +5,11 @@ from decimal import Decimal
 from rest_framework import serializers
 
 from billing.models import BalanceEntry, CompanyBalance, PaymentRequest, TariffPlan
-from companies.serializers import StrictCharField
+from companies.serializers import (
+    StrictCharField,
+    UTCDateTimeField,
+    UTCModelSerializer,
+)
 
 
 class StrictIntegerField(serializers.IntegerField):
@@ -42,7 +46,7 @@ class NumberDecimalField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
-class BalanceSerializer(serializers.ModelSerializer):
+class BalanceSerializer(UTCModelSerializer):
     company_id = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -64,7 +68,7 @@ class BalanceUpdateSerializer(serializers.Serializer):
     ecp_signatures = StrictIntegerField(min_value=0, max_value=10_000_000)
 
 
-class BalanceEntrySerializer(serializers.ModelSerializer):
+class BalanceEntrySerializer(UTCModelSerializer):
     company_id = serializers.IntegerField(read_only=True)
     signature_id = serializers.IntegerField(read_only=True, allow_null=True)
     payment_request_id = serializers.IntegerField(read_only=True, allow_null=True)
@@ -88,7 +92,7 @@ class BalanceEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TariffPlanSerializer(serializers.ModelSerializer):
+class TariffPlanSerializer(UTCModelSerializer):
     discount = NumberDecimalField(max_digits=5, decimal_places=2)
 
     class Meta:
@@ -120,7 +124,7 @@ class TariffPlanWriteSerializer(serializers.Serializer):
     is_active = StrictBooleanField(required=False)
 
 
-class PaymentRequestSerializer(serializers.ModelSerializer):
+class PaymentRequestSerializer(UTCModelSerializer):
     company_id = serializers.IntegerField(read_only=True)
     tariff_plan_id = serializers.IntegerField(read_only=True)
     total_amount = serializers.DecimalField(
@@ -194,7 +198,7 @@ class PaymentRequestUpdateSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=PaymentRequest.Status.choices)
     payment_url = StrictCharField(required=False, allow_blank=True, max_length=500)
     payment_ref = StrictCharField(required=False, allow_blank=True, max_length=128)
-    paid_at = serializers.DateTimeField(
+    paid_at = UTCDateTimeField(
         required=False,
         allow_null=True,
         help_text="Ignored: the server records the time it learns of the payment.",
