@@ -369,7 +369,7 @@ def gost_cms(data: bytes, signer: Issued | None = None) -> str:
                 algos.DigestAlgorithm({"algorithm": GOST_DIGEST_OID})
             ],
             "encap_content_info": {"content_type": "data"},
-            "certificates": [cert],
+            "certificates": [cert, *(_asn1(ca) for ca in signer.chain)],
             "signer_infos": [signer_info],
         }
     )
