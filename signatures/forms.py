@@ -32,6 +32,10 @@ _IIN_ATTRS = {"inputmode": "numeric", "maxlength": "12", "autocomplete": "off"}
 _PHONE_ATTRS = {"autocomplete": "tel", "placeholder": "+7 701 123 4567"}
 
 
+class TelInput(forms.TextInput):
+    input_type = "tel"
+
+
 class IinField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("max_length", 12)
@@ -50,7 +54,7 @@ class PhoneField(forms.CharField):
     def __init__(self, *, mobile_only: bool = False, **kwargs):
         self.mobile_only = mobile_only
         kwargs.setdefault("max_length", 32)
-        kwargs.setdefault("widget", forms.TextInput(attrs={"type": "tel"}))
+        kwargs.setdefault("widget", TelInput(attrs=dict(_PHONE_ATTRS)))
         super().__init__(**kwargs)
 
     def clean(self, value):
@@ -81,7 +85,7 @@ def _form_field(field: ContractField) -> forms.Field:
     if kind == ContractField.FieldType.EMAIL:
         return forms.EmailField(**common, widget=forms.EmailInput())
     if kind == ContractField.FieldType.PHONE:
-        return PhoneField(**common, widget=forms.TextInput(attrs=dict(_PHONE_ATTRS)))
+        return PhoneField(**common)
     if kind == ContractField.FieldType.IIN:
         return IinField(**common)
     if kind == ContractField.FieldType.CHECKBOX:
@@ -149,7 +153,6 @@ class SignerForm(forms.Form):
     client_phone = PhoneField(
         label=_("Mobile phone"),
         mobile_only=True,
-        widget=forms.TextInput(attrs=dict(_PHONE_ATTRS)),
     )
     consent_1 = forms.BooleanField()
     consent_2 = forms.BooleanField()

@@ -415,12 +415,13 @@ def signing_page(request, link: SigningLink):
 @signing_view()
 def signing_fields(request, link: SigningLink):
     """Save the client's field values and re-render the PDF before signing."""
-    from contracts.services import set_field_values
-
     contract_fields = _contract_fields(link.contract)
     form = ContractFieldsForm(request.POST, contract_fields=contract_fields)
     if not form.is_valid():
         return _render_step(request, link, "fields", form=form, status=400)
+
+    # TODO(#2): import at the top once contracts.services lands.
+    from contracts.services import set_field_values
 
     try:
         set_field_values(contract=link.contract, values=form.values(), actor=None)

@@ -20,7 +20,7 @@
       var left = Math.ceil((deadline - Date.now()) / 1000);
       if (left > 0) {
         button.disabled = true;
-        note.textContent = note.dataset.msgWait.replace("%(time)s", formatSeconds(left));
+        note.textContent = note.dataset.msgWait.replace("{time}", formatSeconds(left));
         setTimeout(tick, 500);
       } else {
         button.disabled = false;

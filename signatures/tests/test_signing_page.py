@@ -1,0 +1,777 @@
+"""The client's signing page: the link, the steps, and every bad input."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone, translation
+
+from billing.models import CompanyBalance
+from contracts.models import Contract, ContractField
+from ozgecontract.errors import TooManyAttemptsError
+from ozgecontract.tests.factories import ContractFactory, ContractFieldFactory
+from signatures.models import AuditEvent, Signature, SigningCode
+from signatures.sms import SmsBackend, SmsSendError
+from signatures.tests.conftest import (
+    BROWSER,
+    VALID_IIN,
+    last_code,
+    pdf_text,
+    set_balance,
+    sms_outbox,
+    wrong_code,
+)
+
+pytestmark = pytest.mark.django_db
+
+SIGNER = {
+    "client_name": "Иванов Иван Иванович",
+    "client_iin": VALID_IIN,
+    "client_phone": "8 701 123 45 67",
+    "consent_1": "on",
+    "consent_2": "on",
+    "consent_3": "on",
+}
+
+
+class FailingSmsBackend(SmsBackend):
+    def send(self, *, to: str, text: str) -> None:
+        raise SmsSendError()
+
+
+@pytest.fixture
+def browser():
+    """A phone's browser: a Django client with a user agent and a fixed address."""
+    return Client(HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.7")
+
+
+def open_link(browser, contract) -> str:
+    """Open the signing link as the client does; return the page's address."""
+    response = browser.get(f"/sign/{contract.contract_token}/")
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def send_code(browser, page, **overrides):
+    body = {**SIGNER, **overrides}
+    return browser.post(page + "code/", {k: v for k, v in body.items() if v})
+
+
+def signed_in_page(browser, contract, settings) -> tuple[str, str]:
+    """Open the link and request a code; return the page and the code."""
+    page = open_link(browser, contract)
+    response = send_code(browser, page)
+    assert response.status_code == 302, response.content.decode()
+    return page, last_code(settings)
+
+
+def events(contract) -> list[str]:
+    return list(
+        AuditEvent.objects.filter(contract=contract).values_list("kind", flat=True)
+    )
+
+
+# --- the link --------------------------------------------------------------
+
+
+def test_link_is_swapped_for_a_session_key_and_leaves_the_address_bar(
+    browser, contract
+):
+    page = open_link(browser, contract)
+
+    assert page.startswith("/sign/s/")
+    assert str(contract.contract_token) not in page
+    response = browser.get(page)
+    assert response.status_code == 200
+    assert str(contract.contract_token) not in response.content.decode()
+
+
+def test_opening_the_link_records_an_opened_event_with_ip_and_device(browser, contract):
+    open_link(browser, contract)
+
+    event = AuditEvent.objects.get(contract=contract)
+    assert event.kind == AuditEvent.Kind.OPENED
+    assert event.ip_address == "203.0.113.7"
+    assert event.user_agent == BROWSER
+
+
+def test_opening_the_same_link_twice_keeps_one_session_key(browser, contract):
+    assert open_link(browser, contract) == open_link(browser, contract)
+
+
+def test_two_links_in_one_browser_keep_their_own_pages(browser, contract, company):
+    other = ContractFactory(company=company, number="OC-OTHER")
+
+    first = open_link(browser, contract)
+    second = open_link(browser, other)
+
+    assert first != second
+    assert contract.number in browser.get(first).content.decode()
+    assert "OC-OTHER" in browser.get(second).content.decode()
+
+
+def test_page_views_change_nothing(browser, contract):
+    page = open_link(browser, contract)
+
+    for _ in range(3):
+        assert browser.get(page).status_code == 200
+
+    assert events(contract) == [AuditEvent.Kind.OPENED]
+    assert not SigningCode.objects.exists()
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize("token", ["00000000-0000-0000-0000-000000000000", "nonsense"])
+def test_unknown_link_gets_a_clear_404_page(browser, db, token):
+    response = browser.get(f"/sign/{token}/")
+
+    assert response.status_code == 404
+    assert response.templates[0].name == "signatures/signing/link_problem.html"
+    assert response.context["reason"] == "unknown"
+
+
+def test_cancelled_contract_gets_a_410_page(browser, contract):
+    Contract.objects.filter(pk=contract.pk).update(status=Contract.Status.CANCELLED)
+
+    response = browser.get(f"/sign/{contract.contract_token}/")
+
+    assert response.status_code == 410
+    assert response.context["reason"] == "cancelled"
+    assert not AuditEvent.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"status": Contract.Status.EXPIRED},
+        {"expires_at": timezone.now() - timedelta(minutes=1)},
+    ],
+)
+def test_expired_contract_gets_a_410_page(browser, contract, change):
+    Contract.objects.filter(pk=contract.pk).update(**change)
+
+    response = browser.get(f"/sign/{contract.contract_token}/")
+
+    assert response.status_code == 410
+    assert response.context["reason"] == "expired"
+
+
+def test_contract_cancelled_after_opening_gets_a_410_page(browser, contract):
+    page = open_link(browser, contract)
+    Contract.objects.filter(pk=contract.pk).update(status=Contract.Status.CANCELLED)
+
+    assert browser.get(page).status_code == 410
+    assert send_code(browser, page).status_code == 410
+    assert not sms_outbox_exists(contract)
+
+
+def sms_outbox_exists(contract) -> bool:
+    return SigningCode.objects.filter(contract=contract).exists()
+
+
+def test_page_key_unknown_to_this_browser_gets_a_404_page(browser, contract, client):
+    page = open_link(browser, contract)
+
+    response = client.get(page)
+
+    assert response.status_code == 404
+    assert response.context["reason"] == "session"
+
+
+def test_link_problem_page_is_in_the_chosen_language(browser, db):
+    browser.cookies["django_language"] = "kk"
+
+    response = browser.get("/sign/00000000-0000-0000-0000-000000000000/")
+
+    assert response.status_code == 404
+    assert 'lang="kk"' in response.content.decode()
+    assert "Сілтеме табылмады" in response.content.decode()
+
+
+# --- language ----------------------------------------------------------------
+
+
+def test_page_is_russian_by_default_even_for_an_english_browser(browser, contract):
+    page = open_link(browser, contract)
+
+    response = browser.get(page, HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+
+    html = response.content.decode()
+    assert 'lang="ru"' in html
+    assert "Получить код по SMS" in html
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("kk", "SMS арқылы код алу"), ("en", "Get a code by SMS")],
+)
+def test_page_speaks_the_language_the_client_chose(browser, contract, language, text):
+    page = open_link(browser, contract)
+
+    response = browser.post("/i18n/setlang/", {"language": language, "next": page})
+    assert response.status_code == 302
+    assert response["Location"] == page
+
+    html = browser.get(page).content.decode()
+    assert f'lang="{language}"' in html
+    assert text in html
+
+
+def test_consent_statements_are_shown_in_russian_and_kazakh(browser, contract):
+    html = browser.get(open_link(browser, contract)).content.decode()
+
+    assert "принимаю договор оферты" in html
+    assert "оферта шартын қабылдайтынымды" in html
+    assert "ЖСН/БСН көрсетілген" in html
+    assert "ИИН/БИН указан" in html
+    assert "ақылы аудармашы жалдау құқығыңыз бар" in html
+    assert "нанять платного переводчика" in html
+
+
+# --- the contract document ---------------------------------------------------
+
+
+def test_page_embeds_the_contract_pdf_and_tells_its_page_count(browser, contract):
+    page = open_link(browser, contract)
+
+    response = browser.get(page)
+
+    html = response.content.decode()
+    assert f'data="{page}contract.pdf#view=FitH"' in html
+    assert f'href="{page}contract.pdf?download=1"' in html
+    assert response.context["page_count"] >= 1
+    assert f"· {response.context['page_count']} " in html
+
+
+def test_contract_pdf_is_served_inline_and_may_be_framed_by_the_page(browser, contract):
+    page = open_link(browser, contract)
+
+    response = browser.get(page + "contract.pdf")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("inline;")
+    assert response["X-Frame-Options"] == "SAMEORIGIN"
+    assert contract.number in pdf_text(response.content)
+
+
+def test_contract_pdf_download_is_an_attachment(browser, contract):
+    page = open_link(browser, contract)
+
+    response = browser.get(page + "contract.pdf?download=1")
+
+    assert response["Content-Disposition"].startswith("attachment;")
+
+
+@pytest.mark.parametrize("kind", ["signed", "certificate", "other"])
+def test_signed_files_are_404_before_signing(browser, contract, kind):
+    page = open_link(browser, contract)
+
+    assert browser.get(page + f"{kind}.pdf").status_code == 404
+
+
+def test_pdf_of_a_page_key_unknown_to_this_browser_is_404(browser, contract, client):
+    page = open_link(browser, contract)
+
+    assert client.get(page + "contract.pdf").status_code == 404
+
+
+# --- contract fields -----------------------------------------------------------
+
+
+@pytest.fixture
+def fields_contract(contract):
+    specs = [
+        ("work", ContractField.FieldType.TEXT, True, "Работы"),
+        ("summ", ContractField.FieldType.NUMBER, True, "Сумма"),
+        ("start_date", ContractField.FieldType.DATE, True, "Дата начала"),
+        ("guarantor_iin", ContractField.FieldType.IIN, False, "ИИН поручителя"),
+        ("contact_phone", ContractField.FieldType.PHONE, False, "Телефон"),
+        ("contact_email", ContractField.FieldType.EMAIL, False, "Email"),
+        ("agree_terms", ContractField.FieldType.CHECKBOX, True, "Согласен"),
+    ]
+    for position, (name, kind, required, label) in enumerate(specs):
+        ContractFieldFactory(
+            contract=contract,
+            field_name=name,
+            field_type=kind,
+            required=required,
+            label=label,
+            position=position,
+        )
+    return contract
+
+
+FIELD_VALUES = {
+    "field__work": "Ремонт кровли",
+    "field__summ": "150000.50",
+    "field__start_date": "2026-12-20",
+    "field__guarantor_iin": "920304405676",
+    "field__contact_phone": "+7 701 765 4321",
+    "field__contact_email": "client@example.kz",
+    "field__agree_terms": "on",
+}
+
+
+def test_contract_with_fields_asks_for_them_first_with_typed_inputs(
+    browser, fields_contract
+):
+    response = browser.get(open_link(browser, fields_contract))
+
+    assert response.context["step"] == "fields"
+    html = response.content.decode()
+    assert 'type="date" name="field__start_date"' in html
+    assert 'type="number" name="field__summ"' in html
+    assert 'type="email" name="field__contact_email"' in html
+    assert 'type="checkbox" name="field__agree_terms"' in html
+    assert 'name="field__guarantor_iin"' in html
+    assert 'type="tel"' in html
+
+
+def test_saved_fields_are_stored_and_the_pdf_rendered_before_signing(
+    browser, fields_contract
+):
+    page = open_link(browser, fields_contract)
+
+    response = browser.post(page + "fields/", FIELD_VALUES)
+
+    assert response.status_code == 302
+    values = dict(fields_contract.fields.values_list("field_name", "value"))
+    assert values["work"] == "Ремонт кровли"
+    assert values["start_date"] == "2026-12-20"
+    assert values["guarantor_iin"] == "920304405676"
+    assert values["contact_phone"] == "+77017654321"
+    assert values["agree_terms"] == "true"
+    assert "Ремонт кровли" in pdf_text(browser.get(page + "contract.pdf").content)
+    assert browser.get(page).context["step"] == "details"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("field__work", ""),
+        ("field__summ", "сто тысяч"),
+        ("field__start_date", "31.02.2026"),
+        ("field__guarantor_iin", "123456789012"),
+        ("field__contact_phone", "12345"),
+        ("field__contact_email", "not-an-email"),
+        ("field__agree_terms", ""),
+    ],
+)
+def test_bad_field_value_is_refused_and_nothing_is_saved(
+    browser, fields_contract, name, value
+):
+    page = open_link(browser, fields_contract)
+
+    response = browser.post(page + "fields/", {**FIELD_VALUES, name: value})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[name]
+    assert not fields_contract.fields.exclude(value="").exists()
+
+
+def test_code_cannot_be_requested_before_the_fields_are_filled(
+    browser, fields_contract
+):
+    page = open_link(browser, fields_contract)
+
+    response = send_code(browser, page)
+
+    assert response.status_code == 302
+    assert response["Location"] == page
+    assert not SigningCode.objects.exists()
+
+
+# --- the signer and the code -------------------------------------------------
+
+
+def test_requesting_a_code_sends_it_and_shows_the_code_step(
+    browser, contract, settings
+):
+    page = open_link(browser, contract)
+
+    response = send_code(browser, page)
+
+    assert response.status_code == 302
+    assert sms_outbox(settings)[-1]["to"] == "+77011234567"
+    shown = browser.get(page)
+    assert shown.context["step"] == "code"
+    html = shown.content.decode()
+    assert "+7701***4567" in html
+    assert 'autocomplete="one-time-code"' in html
+    assert 0 < shown.context["resend_seconds"] <= settings.SIGNING_CODE_RESEND_SECONDS
+    event = AuditEvent.objects.get(contract=contract, kind=AuditEvent.Kind.CODE_SENT)
+    assert (event.ip_address, event.user_agent) == ("203.0.113.7", BROWSER)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field"),
+    [
+        ({"client_name": ""}, "client_name"),
+        ({"client_name": "12345"}, "client_name"),
+        ({"client_iin": "123456789012"}, "client_iin"),
+        ({"client_iin": "85061530012"}, "client_iin"),
+        ({"client_phone": "+7 727 250 0000"}, "client_phone"),
+        ({"client_phone": "12"}, "client_phone"),
+        ({"consent_2": ""}, "consent_2"),
+    ],
+)
+def test_bad_signer_details_are_refused_and_no_code_is_sent(
+    browser, contract, settings, overrides, field
+):
+    page = open_link(browser, contract)
+
+    response = send_code(browser, page, **overrides)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors[field]
+    assert sms_outbox(settings) == []
+    assert not SigningCode.objects.exists()
+
+
+def test_resending_too_soon_is_refused_with_the_wait(browser, contract, settings):
+    page, _code = signed_in_page(browser, contract, settings)
+
+    response = browser.post(page + "code/", {"resend": "1"})
+
+    assert response.status_code == 429
+    assert "Код только что отправлен" in response.context["error"]
+    assert response.context["step"] == "code"
+    assert len(sms_outbox(settings)) == 1
+
+
+def test_resending_after_the_wait_sends_a_new_code(browser, contract, settings):
+    settings.SIGNING_CODE_RESEND_SECONDS = 0
+    page, first = signed_in_page(browser, contract, settings)
+
+    response = browser.post(page + "code/", {"resend": "1"})
+
+    assert response.status_code == 302
+    assert len(sms_outbox(settings)) == 2
+
+
+def test_too_many_code_requests_are_refused(browser, contract, settings):
+    settings.SIGNING_CODE_RESEND_SECONDS = 0
+    settings.SIGNING_CODE_MAX_PER_HOUR = 2
+    page, _code = signed_in_page(browser, contract, settings)
+    assert browser.post(page + "code/", {"resend": "1"}).status_code == 302
+
+    response = browser.post(page + "code/", {"resend": "1"})
+
+    assert response.status_code == 429
+    assert "Слишком много" in response.context["error"]
+    assert len(sms_outbox(settings)) == 2
+    assert browser.get(page).context["resend_seconds"] > 60
+
+
+def test_sms_gateway_failure_tells_the_client_to_try_again(browser, contract, settings):
+    settings.SMS_BACKEND = f"{__name__}.FailingSmsBackend"
+    page = open_link(browser, contract)
+
+    response = send_code(browser, page)
+
+    assert response.status_code == 502
+    assert "Не удалось отправить SMS" in response.context["error"]
+    assert not SigningCode.objects.exists()
+    assert browser.get(page).context["step"] == "details"
+
+
+def test_phone_other_than_the_expected_signers_is_refused(browser, contract, settings):
+    Signature.objects.create(
+        contract=contract,
+        client_name="Иванов Иван",
+        client_iin=VALID_IIN,
+        client_phone="+77017654321",
+        method=Signature.Method.SMS,
+    )
+    page = open_link(browser, contract)
+
+    response = send_code(browser, page)
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["client_phone"]
+    assert sms_outbox(settings) == []
+
+
+def test_expected_signer_prefills_name_and_phone(browser, contract):
+    Signature.objects.create(
+        contract=contract,
+        client_name="Петров Пётр",
+        client_iin=VALID_IIN,
+        client_phone="+77017654321",
+        method=Signature.Method.SMS,
+    )
+
+    form = browser.get(open_link(browser, contract)).context["form"]
+
+    assert form["client_name"].value() == "Петров Пётр"
+    assert form["client_phone"].value() == "+77017654321"
+
+
+# --- signing by SMS --------------------------------------------------------------
+
+
+def test_right_code_signs_the_contract_and_offers_the_downloads(
+    browser, contract, settings
+):
+    page, code = signed_in_page(browser, contract, settings)
+
+    response = browser.post(page + "sign/", {"method": "sms", "code": code})
+
+    assert response.status_code == 302
+    assert response["Location"] == page + "done/"
+    contract.refresh_from_db()
+    assert contract.status == Contract.Status.SIGNED
+    signature = Signature.objects.get(contract=contract)
+    assert (signature.client_name, signature.client_iin, signature.client_phone) == (
+        "Иванов Иван Иванович",
+        VALID_IIN,
+        "+77011234567",
+    )
+    assert signature.method == Signature.Method.SMS
+    assert (signature.ip_address, signature.user_agent) == ("203.0.113.7", BROWSER)
+    assert CompanyBalance.objects.get(company=contract.company).sms_signatures == 4
+    assert events(contract) == [
+        AuditEvent.Kind.OPENED,
+        AuditEvent.Kind.CODE_SENT,
+        AuditEvent.Kind.CODE_VERIFIED,
+        AuditEvent.Kind.SIGNED,
+    ]
+    done = browser.get(page + "done/")
+    assert done.status_code == 200
+    html = done.content.decode()
+    assert f'href="{page}signed.pdf?download=1"' in html
+    assert f'href="{page}certificate.pdf?download=1"' in html
+
+
+def test_signed_pdf_and_certificate_download_after_signing(browser, contract, settings):
+    page, code = signed_in_page(browser, contract, settings)
+    browser.post(page + "sign/", {"method": "sms", "code": code})
+
+    signed = browser.get(page + "signed.pdf?download=1")
+    certificate = browser.get(page + "certificate.pdf?download=1")
+
+    assert signed.status_code == certificate.status_code == 200
+    assert signed["Content-Disposition"].startswith("attachment;")
+    signed_text = pdf_text(signed.content)
+    assert contract.number in signed_text
+    assert "Иванов Иван Иванович" in signed_text
+    assert "Иванов Иван Иванович" in pdf_text(certificate.content)
+
+
+def test_wrong_code_says_how_many_attempts_are_left(browser, contract, settings):
+    page, code = signed_in_page(browser, contract, settings)
+
+    response = browser.post(page + "sign/", {"method": "sms", "code": wrong_code(code)})
+
+    assert response.status_code == 400
+    assert response.context["error"] == "Неверный код. Осталось попыток: 4."
+    assert Contract.objects.get(pk=contract.pk).status == Contract.Status.PENDING
+    failed = AuditEvent.objects.get(contract=contract, kind=AuditEvent.Kind.CODE_FAILED)
+    assert (failed.ip_address, failed.user_agent) == ("203.0.113.7", BROWSER)
+
+
+def test_exhausted_code_asks_for_a_new_one(browser, contract, settings):
+    page, code = signed_in_page(browser, contract, settings)
+    for _ in range(settings.SIGNING_CODE_MAX_ATTEMPTS - 1):
+        browser.post(page + "sign/", {"method": "sms", "code": wrong_code(code)})
+
+    last_try = browser.post(page + "sign/", {"method": "sms", "code": wrong_code(code)})
+    right_too_late = browser.post(page + "sign/", {"method": "sms", "code": code})
+
+    assert last_try.status_code == 400
+    assert "Запросите новый код" in last_try.context["error"]
+    assert right_too_late.status_code == 400
+    assert "Запросите новый код" in right_too_late.context["error"]
+    assert not Signature.objects.exists()
+
+
+def test_expired_code_asks_for_a_new_one(browser, contract, settings):
+    page, code = signed_in_page(browser, contract, settings)
+    SigningCode.objects.update(expires_at=timezone.now() - timedelta(seconds=1))
+
+    response = browser.post(page + "sign/", {"method": "sms", "code": code})
+
+    assert response.status_code == 400
+    assert response.context["error"] == "Срок действия кода истёк. Запросите новый код."
+    assert not Signature.objects.exists()
+
+
+@pytest.mark.parametrize("code", ["", "12345", "1234567", "12a456"])
+def test_malformed_code_is_refused_without_counting_an_attempt(
+    browser, contract, settings, code
+):
+    page, _code = signed_in_page(browser, contract, settings)
+
+    response = browser.post(page + "sign/", {"method": "sms", "code": code})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["code"]
+    assert SigningCode.objects.get().attempts == 0
+
+
+def test_empty_balance_leaves_the_contract_unsigned(browser, contract, settings):
+    page, code = signed_in_page(browser, contract, settings)
+    set_balance(contract.company, sms=0)
+
+    response = browser.post(page + "sign/", {"method": "sms", "code": code})
+
+    assert response.status_code == 402
+    assert "обратитесь в компанию" in response.context["error"]
+    assert Contract.objects.get(pk=contract.pk).status == Contract.Status.PENDING
+    assert not Signature.objects.filter(signed_at__isnull=False).exists()
+
+
+def test_signing_without_a_requested_code_goes_back_to_the_signer_step(
+    browser, contract
+):
+    page = open_link(browser, contract)
+
+    response = browser.post(page + "sign/", {"method": "sms", "code": "123456"})
+
+    assert response.status_code == 302
+    assert response["Location"] == page
+
+
+def test_signed_contract_link_opens_the_thank_you_page(browser, contract, settings):
+    page, code = signed_in_page(browser, contract, settings)
+    browser.post(page + "sign/", {"method": "sms", "code": code})
+    later = Client(HTTP_USER_AGENT=BROWSER)
+
+    again = later.get(f"/sign/{contract.contract_token}/")
+    done = later.get(again["Location"])
+
+    assert again["Location"].endswith("/done/")
+    assert done.status_code == 200
+    assert done.context["signature"].client_name == "Иванов Иван Иванович"
+    assert browser.get(page).status_code == 302
+    assert browser.post(page + "sign/", {"code": code}).status_code == 302
+    assert Signature.objects.count() == 1
+
+
+def test_done_page_before_signing_goes_back_to_the_page(browser, contract):
+    page = open_link(browser, contract)
+
+    response = browser.get(page + "done/")
+
+    assert response.status_code == 302
+    assert response["Location"] == page
+
+
+# --- signing with ЭЦП ---------------------------------------------------------------
+
+
+@pytest.fixture
+def trusted_pki(settings, tmp_path):
+    from signatures.tests import pki
+
+    pki.trust(settings, tmp_path / "trust")
+    return pki
+
+
+def ecp_body(page_pdf: bytes, pki, **overrides) -> dict:
+    body = {**SIGNER, "method": "ecp", "cms": pki.sign(page_pdf, pki.person())}
+    body.update(overrides)
+    return {k: v for k, v in body.items() if v}
+
+
+def test_ecp_signature_over_the_shown_pdf_signs_the_contract(
+    browser, contract, trusted_pki
+):
+    page = open_link(browser, contract)
+    pdf = browser.get(page + "contract.pdf").content
+
+    response = browser.post(page + "sign/", ecp_body(pdf, trusted_pki))
+
+    assert response.status_code == 302, response.context and response.context["error"]
+    assert response["Location"] == page + "done/"
+    signature = Signature.objects.get(contract=contract)
+    assert signature.method == Signature.Method.ECP
+    assert f"IIN{VALID_IIN}" in signature.cert_subject
+    assert CompanyBalance.objects.get(company=contract.company).ecp_signatures == 4
+
+
+def test_ecp_signature_over_other_bytes_is_refused(browser, contract, trusted_pki):
+    page = open_link(browser, contract)
+
+    response = browser.post(
+        page + "sign/", ecp_body(b"%PDF-1.7 another document", trusted_pki)
+    )
+
+    assert response.status_code == 400
+    assert response.context["error"]
+    assert response.context["step"] == "details"
+    assert not Signature.objects.exists()
+
+
+def test_ecp_signature_of_another_person_is_refused(browser, contract, trusted_pki):
+    page = open_link(browser, contract)
+    pdf = browser.get(page + "contract.pdf").content
+    cms = trusted_pki.sign(pdf, trusted_pki.person(iin=trusted_pki.OTHER_IIN))
+
+    response = browser.post(page + "sign/", ecp_body(pdf, trusted_pki, cms=cms))
+
+    assert response.status_code == 400
+    assert not Signature.objects.exists()
+
+
+def test_ecp_without_a_signature_is_refused(browser, contract):
+    page = open_link(browser, contract)
+
+    response = browser.post(page + "sign/", {**SIGNER, "method": "ecp"})
+
+    assert response.status_code == 400
+    assert response.context["form"].errors["cms"]
+
+
+def test_ecp_page_points_the_module_at_ncalayer_and_the_pdf(browser, contract):
+    page = open_link(browser, contract)
+
+    html = browser.get(page).content.decode()
+
+    assert 'data-ncalayer-url="wss://127.0.0.1:13579"' in html
+    assert f'data-document-url="{page}contract.pdf"' in html
+    assert "/static/js/ncalayer.js" in html
+
+
+# --- forms and CSRF -------------------------------------------------------------------
+
+
+def test_every_form_on_the_page_carries_a_csrf_token(browser, contract, settings):
+    page, _code = signed_in_page(browser, contract, settings)
+
+    for step in ("details", "code"):
+        html = browser.get(
+            page + ("?step=details" if step == "details" else "")
+        ).content
+        html = html.decode()
+        assert html.count("<form") == html.count('name="csrfmiddlewaretoken"')
+
+
+def test_post_without_csrf_token_is_refused(contract, settings):
+    strict = Client(enforce_csrf_checks=True, HTTP_USER_AGENT=BROWSER)
+    page = open_link(strict, contract)
+
+    response = strict.post(page + "code/", SIGNER)
+
+    assert response.status_code == 403
+    assert sms_outbox(settings) == []
+
+
+def test_steps_refuse_get(browser, contract):
+    page = open_link(browser, contract)
+
+    for step in ("fields/", "code/", "sign/"):
+        assert browser.get(page + step).status_code == 405
+
+
+def test_too_many_attempts_error_reads_in_minutes(browser, contract):
+    from signatures.views.signing import SigningLink, _error_message
+
+    link = SigningLink(key="k", contract=contract, state={"token": "t"})
+    exc = TooManyAttemptsError(code="code_limit_reached", retry_after=125)
+
+    with translation.override("ru"):
+        message = _error_message(exc, link)
+
+    assert message == ("Слишком много запросов кода. Попробуйте снова через 3 минуты.")
