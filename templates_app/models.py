@@ -21,6 +21,11 @@ class Template(models.Model):
     # Placeholder names found in the DOCX, in document order: the suggested
     # contract fields for every contract made from this template.
     fields = models.JSONField(default=list, blank=True)
+    # Settings chosen per placeholder in the dashboard, applied to every
+    # contract made from the template: {"<name>": {"type": "date", "label":
+    # "Дата", "required": true}}. A name not listed is an optional text field
+    # labelled by its name. See templates_app.fields.
+    field_settings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:
