@@ -1,0 +1,30 @@
+from datetime import UTC
+
+import pytest
+
+from ozgecontract.tests.factories import TariffPlanFactory
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash with MD5 in tests: PBKDF2's deliberate slowness is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def prices(settings):
+    """Pin the prices the amounts below are computed from (the defaults)."""
+    from decimal import Decimal
+
+    settings.SMS_SIGNATURE_PRICE = Decimal("200")
+    settings.ECP_SIGNATURE_PRICE = Decimal("100")
+
+
+@pytest.fixture
+def plan(db):
+    return TariffPlanFactory(name="Базовый", discount=10, from_count=10, to_count=50)
+
+
+def iso(value):
+    """Render a datetime the way the API does: UTC, seconds, Z."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None

@@ -1,0 +1,54 @@
+"""Concurrent status changes: only PostgreSQL has the row locks this relies on."""
+
+import threading
+from decimal import Decimal
+
+import pytest
+from django.db import connection, connections
+
+from billing.models import BalanceEntry, CompanyBalance, PaymentRequest
+from billing.services import change_payment_status
+from ozgecontract.errors import StateConflictError
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="needs PostgreSQL: SQLite has no row locks (select_for_update)",
+    ),
+]
+
+
+def test_marking_paid_from_many_threads_credits_once(company, admin, plan):
+    payment = PaymentRequest.objects.create(
+        company=company,
+        tariff_plan=plan,
+        sms_count=10,
+        ecp_count=5,
+        total_amount=Decimal("2250.00"),
+    )
+    threads = 8
+    barrier = threading.Barrier(threads)
+    outcomes = []
+
+    def mark_paid():
+        try:
+            barrier.wait()
+            change_payment_status(payment=payment, status="paid", user=admin)
+            outcomes.append("paid")
+        except StateConflictError:
+            outcomes.append("conflict")
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=mark_paid) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert sorted(outcomes) == ["conflict"] * (threads - 1) + ["paid"]
+    balance = CompanyBalance.objects.get(company=company)
+    assert (balance.sms_signatures, balance.ecp_signatures) == (10, 5)
+    assert BalanceEntry.objects.filter(payment_request=payment).count() == 2
