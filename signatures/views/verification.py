@@ -1,3 +1,273 @@
-"""Public verification of signed PDFs: /verify/ (page) and POST /verify (API)."""
+"""Public verification of signed PDFs, for anyone holding a document or its QR code.
 
-urlpatterns = []
+    /verify/                     page: upload form (GET), its result (POST)
+    /verify/<token>/             page: a contract by its token (the QR target)
+    /verify/<token>/signed.pdf   the contract's sealed signed PDF
+    /verify                      API: POST multipart `file`, answers JSON
+
+The API path has no trailing slash on purpose: `/verify/` is the page, whose
+form posts to itself with a CSRF token, so the two never shadow each other.
+"""
+
+import logging
+import re
+from datetime import UTC
+
+from django import forms
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
+from django.views.decorators.http import require_GET, require_http_methods
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.decorators import (
+    api_view,
+    authentication_classes,
+    parser_classes,
+    permission_classes,
+)
+from rest_framework.parsers import MultiPartParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.throttling import SimpleRateThrottle
+
+from ozgecontract.errors import DomainError, NotFoundError, TooManyAttemptsError
+from signatures import sealing
+from signatures.certificate import format_almaty
+
+logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("ozgecontract.security")
+
+# Multipart framing around the file: a body past the limit plus this is
+# refused before Django spools it to disk.
+_MULTIPART_OVERHEAD = 64 * 1024
+
+
+class VerificationThrottle(SimpleRateThrottle):
+    """Limit uploads per client address: each one costs a parse and a digest."""
+
+    scope = "verify"
+    rate = "20/minute"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {
+            "scope": self.scope,
+            "ident": self.get_ident(request),
+        }
+
+
+def _guard_upload_request(request) -> None:
+    """Refuse a throttled client or an oversized body before reading the upload."""
+    throttle = VerificationThrottle()
+    if not throttle.allow_request(request, None):
+        security_logger.warning("verification throttled")
+        raise TooManyAttemptsError(
+            _("Too many files verified; try again in a minute."),
+            retry_after=throttle.wait() or 60,
+        )
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > sealing.MAX_VERIFY_UPLOAD_BYTES + _MULTIPART_OVERHEAD:
+        sealing.raise_too_large()
+
+
+# --- the API: POST /verify -------------------------------------------------
+
+
+class VerificationContractSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    company = serializers.CharField(source="company.name")
+    status = serializers.CharField()
+    document_sha256 = serializers.CharField()
+
+
+class VerificationSignatureSerializer(serializers.Serializer):
+    client_name = serializers.CharField()
+    client_iin = serializers.SerializerMethodField(help_text="Masked IIN.")
+    method = serializers.CharField()
+    signed_at = serializers.DateTimeField(default_timezone=UTC)
+    signed_at_almaty = serializers.SerializerMethodField(
+        help_text="Signing time in Almaty, dd.mm.yyyy, HH:MM:SS."
+    )
+    signed_pdf_sha256 = serializers.CharField()
+
+    def get_client_iin(self, signature) -> str:
+        return sealing.mask_iin(signature.client_iin)
+
+    def get_signed_at_almaty(self, signature) -> str:
+        return format_almaty(signature.signed_at)
+
+
+class VerificationSealSerializer(serializers.Serializer):
+    present = serializers.BooleanField()
+    status = serializers.ChoiceField(
+        choices=["intact", "modified", "not_sealed", "untrusted"]
+    )
+    intact = serializers.BooleanField()
+    trusted = serializers.BooleanField()
+    signed_by = serializers.CharField()
+    signed_at = serializers.DateTimeField(default_timezone=UTC, allow_null=True)
+    level = serializers.CharField(help_text="PAdES B-B: no timestamp authority.")
+    covers_whole_file = serializers.BooleanField()
+
+
+class VerificationSerializer(serializers.Serializer):
+    known = serializers.BooleanField(
+        help_text="The file, or the revision the seal covers, is one the portal made."
+    )
+    match = serializers.ChoiceField(
+        choices=["signed_pdf", "sealed_revision", "contract_document", ""]
+    )
+    verdict = serializers.ChoiceField(
+        choices=["authentic", "modified", "contract_document", "unknown"]
+    )
+    sha256 = serializers.CharField()
+    contract = VerificationContractSerializer(allow_null=True)
+    signature = VerificationSignatureSerializer(allow_null=True)
+    seal = VerificationSealSerializer()
+
+
+class VerificationUploadSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The PDF to verify, at most 20 MB.")
+
+
+@extend_schema(
+    operation_id="verify_document",
+    request={"multipart/form-data": VerificationUploadSerializer},
+    responses={200: VerificationSerializer},
+    description=(
+        "Tell whether an uploaded PDF is a document this portal signed (by its "
+        "SHA-256), which contract and signer, and whether the PAdES seal holds."
+    ),
+)
+@api_view(["POST"])
+@authentication_classes([])
+@permission_classes([AllowAny])
+@parser_classes([MultiPartParser])
+def verification_api(request):
+    _guard_upload_request(request)
+    pdf_bytes = sealing.read_verification_upload(request.FILES.get("file"))
+    result = sealing.verify_pdf(pdf_bytes=pdf_bytes)
+    return Response(VerificationSerializer(result).data)
+
+
+# --- the pages --------------------------------------------------------------
+
+
+class VerificationUploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Signed PDF"),
+        widget=forms.ClearableFileInput(attrs={"accept": "application/pdf,.pdf"}),
+    )
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def verification_page(request):
+    # The CSRF check reads the whole body, so a throttled client or an
+    # oversized upload is turned away first; the check then runs as usual.
+    if request.method == "POST":
+        try:
+            _guard_upload_request(request)
+        except DomainError as exc:
+            return _upload_failed(request, VerificationUploadForm(), exc)
+    return _verification_page(request)
+
+
+@csrf_protect
+def _verification_page(request):
+    if request.method == "GET":
+        return _upload_page(request, VerificationUploadForm())
+
+    form = VerificationUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _upload_page(request, form, status=400)
+    try:
+        pdf_bytes = sealing.read_verification_upload(form.cleaned_data["file"])
+        result = sealing.verify_pdf(pdf_bytes=pdf_bytes)
+    except DomainError as exc:
+        return _upload_failed(request, form, exc)
+    return _upload_page(request, VerificationUploadForm(), result=result)
+
+
+def _upload_failed(request, form, exc: DomainError):
+    return _upload_page(
+        request, form, error=exc.detail, status=exc.status, headers=exc.headers
+    )
+
+
+def _upload_page(request, form, *, result=None, error="", status=200, headers=None):
+    context = {"form": form, "result": result, "error": error}
+    if result is not None:
+        context["signature_facts"] = _signature_facts(result.signature)
+    response = render(request, "signatures/verify/upload.html", context, status=status)
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+@require_GET
+def contract_verification_page(request, token):
+    try:
+        found = sealing.verify_contract_token(token)
+    except NotFoundError:
+        security_logger.info("verification page: unknown contract token")
+        return render(request, "signatures/verify/not_found.html", status=404)
+    context = {
+        "found": found,
+        "contract": found.contract,
+        "signature_facts": _signature_facts(found.signature),
+        "token": token,
+    }
+    return render(request, "signatures/verify/contract.html", context)
+
+
+@require_GET
+def signed_pdf_download(request, token):
+    try:
+        found = sealing.verify_contract_token(token)
+    except NotFoundError:
+        security_logger.info("signed PDF download: unknown contract token")
+        return render(request, "signatures/verify/not_found.html", status=404)
+    if found.signature is None:
+        return render(request, "signatures/verify/not_found.html", status=404)
+
+    # Imported here: the signing services import this app's sealing module.
+    from signatures.services import ensure_signed_pdf
+
+    pdf = ensure_signed_pdf(signature=found.signature)
+    number = re.sub(r"[^\w-]", "_", found.contract.number or str(found.contract.pk))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="contract-{number}.pdf"'
+    return response
+
+
+def _signature_facts(signature) -> dict | None:
+    """Return what the pages show of a signer: never the full IIN."""
+    if signature is None:
+        return None
+    return {
+        "client_name": signature.client_name,
+        "client_iin": sealing.mask_iin(signature.client_iin),
+        "method": signature.method,
+        "method_label": signature.get_method_display(),
+        "signed_at": format_almaty(signature.signed_at),
+        "document_sha256": signature.document_sha256,
+        "signed_pdf_sha256": signature.signed_pdf_sha256,
+    }
+
+
+urlpatterns = [
+    path("verify", verification_api, name="verify-api"),
+    path("verify/", verification_page, name="verify"),
+    path("verify/<str:token>/", contract_verification_page, name="verify-contract"),
+    path(
+        "verify/<str:token>/signed.pdf",
+        signed_pdf_download,
+        name="verify-signed-pdf",
+    ),
+]
