@@ -114,31 +114,73 @@ def primary_owner(company: Company) -> User | None:
     )
 
 
+def clean_company_fields(
+    *,
+    company: Company | None = None,
+    name: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    bin: str | None = None,
+    password: str | None = None,
+) -> dict:
+    """Validate the fields given (None: not given) and report every problem at once.
+
+    Return the cleaned values (the password is checked, never returned).
+    """
+    cleaned, errors = {}, {}
+    for field, value, clean in (
+        ("name", name, _clean_name),
+        ("email", email, _clean_email),
+        ("phone", phone, _clean_phone),
+        ("bin", bin, _clean_bin),
+    ):
+        if value is None:
+            continue
+        try:
+            cleaned[field] = clean(value)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    try:
+        _check_unique(
+            email=cleaned.get("email"), phone=cleaned.get("phone"), company=company
+        )
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if password is not None:
+        owner = primary_owner(company) if company is not None else None
+        # An unsaved stand-in: similarity is judged against the email it will have.
+        probe = User(
+            email=cleaned.get("email") or (owner.email if owner else ""),
+            full_name=owner.full_name if owner else "",
+        )
+        try:
+            _clean_password(password, user=probe)
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
 def register_company(
     *, name: str, email: str, phone: str, password: str, bin: str = ""
 ) -> Company:
     """Create a company, its owner user (login by `email`) and a zero balance."""
-    name = _clean_name(name)
-    email = _clean_email(email)
-    phone = _clean_phone(phone)
-    bin_value = _clean_bin(bin)
-    _check_unique(email=email, phone=phone)
-    owner = User(email=email, role=User.Role.OWNER)
-    _clean_password(password, user=owner)
+    cleaned = clean_company_fields(
+        name=name, email=email, phone=phone, bin=bin, password=password
+    )
 
     try:
         with transaction.atomic():
-            company = Company.objects.create(
-                name=name, email=email, phone=phone, bin=bin_value
-            )
-            owner.company = company
+            company = Company.objects.create(**cleaned)
+            owner = User(email=cleaned["email"], role=User.Role.OWNER, company=company)
             owner.set_password(password)
             owner.save()
             CompanyBalance.objects.create(company=company)
     except IntegrityError:
         # A concurrent registration took the email or phone after the check
         # above; say which, as the check would have.
-        _check_unique(email=email, phone=phone)
+        _check_unique(email=cleaned["email"], phone=cleaned["phone"])
         raise
 
     logger.info("company registered company=%s owner=%s", company.pk, owner.pk)
@@ -167,27 +209,13 @@ def update_company(
     """Change the given fields; a new email or password goes to the owner's login."""
     check_can_manage_company(user=user, company=company)
     owner = primary_owner(company)
-
-    changes = {}
-    if name is not None:
-        changes["name"] = _clean_name(name)
-    if email is not None:
-        changes["email"] = _clean_email(email)
-    if phone is not None:
-        changes["phone"] = _clean_phone(phone)
-    if bin is not None:
-        changes["bin"] = _clean_bin(bin)
-    _check_unique(
-        email=changes.get("email"), phone=changes.get("phone"), company=company
+    if password is not None and owner is None:
+        raise StateConflictError(
+            "The company has no owner account to set a password on."
+        )
+    changes = clean_company_fields(
+        company=company, name=name, email=email, phone=phone, bin=bin, password=password
     )
-    if password is not None:
-        if owner is None:
-            raise StateConflictError(
-                "The company has no owner account to set a password on."
-            )
-        if "email" in changes:
-            owner.email = changes["email"]
-        _clean_password(password, user=owner)
 
     try:
         with transaction.atomic():
