@@ -1,0 +1,338 @@
+"""Contract pages of the dashboard: list, new, detail, link, files, bulk."""
+
+import json
+import logging
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from companies.decorators import company_required
+from companies.forms import apply_service_error
+from contracts import bulk, links, search
+from contracts import services as contract_services
+from contracts.forms import (
+    BulkUploadForm,
+    ContractFilterForm,
+    NewContractForm,
+    SendLinkForm,
+)
+from contracts.models import Contract
+from ozgecontract.errors import DomainError
+from ozgecontract.tenancy import scope_to_company
+from signatures import services as signature_services
+from signatures.models import Signature
+from templates_app.fields import template_field_settings
+from templates_app.models import Template
+
+logger = logging.getLogger(__name__)
+
+PAGE_SIZE = 25
+BULK_BATCH_ROWS = 10
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _load_contract(request, contract_id: int) -> Contract:
+    """Return the caller's contract; another company's is a 404."""
+    contracts = scope_to_company(
+        Contract.objects.select_related("company", "template"), request.user
+    )
+    return get_object_or_404(contracts, pk=contract_id)
+
+
+def _company_templates(request):
+    return scope_to_company(Template.objects.order_by("name"), request.user)
+
+
+@company_required
+def contract_list(request):
+    form = ContractFilterForm(request.GET)
+    form.is_valid()
+    status = form.cleaned_data.get("status", "")
+    query = form.cleaned_data.get("q", "")
+
+    contracts = search.list_dashboard_contracts(
+        user=request.user, status=status, query=query
+    )
+    page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    filters = request.GET.copy()
+    filters.pop("page", None)
+
+    context = {"form": form, "page": page, "filters": filters.urlencode()}
+    return render(request, "contracts/list.html", context)
+
+
+@company_required
+def contract_new(request):
+    templates = _company_templates(request)
+    template_id = request.GET.get("template") or request.POST.get("template")
+    if not template_id:
+        return render(
+            request, "contracts/choose_template.html", {"templates": templates}
+        )
+    template = get_object_or_404(templates, pk=template_id)
+
+    settings_list = template_field_settings(template)
+    form = NewContractForm(_posted(request), field_settings=settings_list)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contract = _create_contract(request, template=template, form=form)
+        except (DomainError, ValidationError) as exc:
+            _show_creation_error(form, exc)
+        else:
+            messages.success(request, _("The contract is created."))
+            return redirect("contracts:contract-detail", contract_id=contract.pk)
+
+    context = {"form": form, "template": template}
+    return render(request, "contracts/new.html", context)
+
+
+def _create_contract(request, *, template, form) -> Contract:
+    data = form.cleaned_data
+    settings_list = form.field_settings
+    with transaction.atomic():
+        contract = contract_services.create_contract(
+            company=request.user.company,
+            template=template,
+            user=request.user,
+            number=data["number"] or None,
+            field_types={s["name"]: s["type"] for s in settings_list},
+            values=form.values(),
+            expires_at=data["expires_at"],
+        )
+        if form.has_signer():
+            signature_services.create_expected_signer(
+                contract=contract,
+                client_name=data["client_name"],
+                client_iin=data["client_iin"],
+                client_phone=data["client_phone"],
+                method=data["method"],
+            )
+    return contract
+
+
+def _show_creation_error(form, exc) -> None:
+    fields = getattr(exc, "fields", None) or (
+        exc.message_dict if hasattr(exc, "error_dict") else {}
+    )
+    renamed = {}
+    for name, errors in fields.items():
+        bare = name.removeprefix("values.")
+        key = f"value__{bare}" if f"value__{bare}" in form.fields else name
+        renamed[key] = errors
+    if renamed:
+        apply_service_error(form, ValidationError(renamed))
+    else:
+        apply_service_error(form, exc)
+
+
+@company_required
+def contract_detail(request, contract_id: int):
+    contract = _load_contract(request, contract_id)
+
+    signatures = list(contract.signatures.order_by("-signed_at", "-id"))
+    signed = next((s for s in signatures if s.signed_at), None)
+    expected = next((s for s in signatures if not s.signed_at), None)
+    initial_phone = expected.client_phone if expected else ""
+    context = {
+        "contract": contract,
+        "fields": contract.fields.all(),
+        "signatures": signatures,
+        "signed": signed,
+        "events": contract.audit_events.all(),
+        "signing_url": links.signing_url(contract),
+        "qr_svg": links.signing_qr_svg(contract),
+        "link_form": SendLinkForm(initial={"phone": initial_phone}),
+    }
+    return render(request, "contracts/detail.html", context)
+
+
+@company_required
+@require_POST
+def contract_send_link(request, contract_id: int):
+    contract = _load_contract(request, contract_id)
+
+    form = SendLinkForm(request.POST)
+    if not form.is_valid():
+        for error in form.errors.get("phone", []):
+            messages.error(request, error)
+        return redirect("contracts:contract-detail", contract_id=contract.pk)
+    try:
+        phone = links.send_signing_link(
+            contract=contract, phone=form.cleaned_data["phone"], user=request.user
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request, _("The link is sent to %(phone)s.") % {"phone": phone}
+        )
+    return redirect("contracts:contract-detail", contract_id=contract.pk)
+
+
+@company_required
+@require_POST
+def contract_cancel(request, contract_id: int):
+    contract = _load_contract(request, contract_id)
+
+    try:
+        contract_services.cancel_contract(contract=contract, user=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request, _("The contract is cancelled; its link no longer works.")
+        )
+    return redirect("contracts:contract-detail", contract_id=contract.pk)
+
+
+def _pdf(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    # The files name the signer, with IIN and phone: no shared cache keeps them.
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _file_label(contract: Contract) -> str:
+    return "".join(
+        ch for ch in (contract.number or str(contract.pk)) if ch.isalnum() or ch in "-_"
+    )
+
+
+@company_required
+def contract_document(request, contract_id: int):
+    contract = _load_contract(request, contract_id)
+
+    try:
+        pdf = contract_services.ensure_contract_document(contract=contract)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+        return redirect("contracts:contract-detail", contract_id=contract.pk)
+    return _pdf(pdf, f"contract-{_file_label(contract)}.pdf")
+
+
+def _load_signature(request, contract_id: int) -> Signature:
+    contract = _load_contract(request, contract_id)
+    return get_object_or_404(
+        Signature.objects.select_related("contract"),
+        contract=contract,
+        signed_at__isnull=False,
+    )
+
+
+@company_required
+def contract_certificate(request, contract_id: int):
+    signature = _load_signature(request, contract_id)
+
+    pdf = signature_services.ensure_certificate_pdf(signature=signature)
+    return _pdf(pdf, f"certificate-{_file_label(signature.contract)}.pdf")
+
+
+@company_required
+def contract_signed_document(request, contract_id: int):
+    signature = _load_signature(request, contract_id)
+
+    pdf = signature_services.ensure_signed_pdf(signature=signature)
+    return _pdf(pdf, f"signed-{_file_label(signature.contract)}.pdf")
+
+
+@company_required
+def contract_bulk(request):
+    templates = _company_templates(request)
+
+    form = BulkUploadForm(
+        request.POST or None, request.FILES or None, templates=templates
+    )
+    if request.method != "POST" or not form.is_valid():
+        return render(request, "contracts/bulk.html", {"form": form})
+
+    template = form.cleaned_data["template"]
+    upload = form.cleaned_data["file"]
+    try:
+        sheet = bulk.read_sheet(content=upload.read(), filename=upload.name)
+        bulk.check_header(
+            header=sheet.header,
+            field_names=[s["name"] for s in template_field_settings(template)],
+        )
+    except DomainError as exc:
+        if _wants_json(request):
+            return JsonResponse({"error": exc.detail}, status=400)
+        form.add_error("file", exc.detail)
+        return render(request, "contracts/bulk.html", {"form": form})
+
+    if _wants_json(request):
+        # The browser creates the rows in batches to show progress.
+        return JsonResponse(
+            {
+                "template": template.pk,
+                "header": sheet.header,
+                "rows": [[line, cells] for line, cells in sheet.rows],
+            }
+        )
+    results = bulk.run_rows(
+        company=request.user.company,
+        template=template,
+        user=request.user,
+        header=sheet.header,
+        rows=sheet.rows,
+    )
+    context = {"form": form, "template": template, "results": results}
+    return render(request, "contracts/bulk_report.html", context)
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@company_required
+@require_POST
+def contract_bulk_rows(request):
+    """Create the contracts of one batch of rows; answer JSON for the progress bar."""
+    try:
+        payload = json.loads(request.body)
+        template_id = int(payload["template"])
+        header = [str(name) for name in payload["header"]]
+        rows = [(int(line), [str(c) for c in cells]) for line, cells in payload["rows"]]
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse({"error": _("The batch is malformed.")}, status=400)
+    if len(rows) > BULK_BATCH_ROWS:
+        return JsonResponse({"error": _("Too many rows in one batch.")}, status=400)
+    template = get_object_or_404(_company_templates(request), pk=template_id)
+    try:
+        bulk.check_header(
+            header=header,
+            field_names=[s["name"] for s in template_field_settings(template)],
+        )
+    except DomainError as exc:
+        return JsonResponse({"error": exc.detail}, status=400)
+
+    results = bulk.run_rows(
+        company=request.user.company,
+        template=template,
+        user=request.user,
+        header=header,
+        rows=rows,
+    )
+    return JsonResponse({"results": [_result_json(r) for r in results]})
+
+
+def _result_json(result: bulk.RowResult) -> dict:
+    url = None
+    if result.contract_id:
+        url = f"/dashboard/contracts/{result.contract_id}/"
+    return {
+        "line": result.line,
+        "contract_id": result.contract_id,
+        "number": result.number,
+        "url": url,
+        "errors": result.errors,
+    }
