@@ -699,7 +699,7 @@ def test_ecp_signature_over_other_bytes_is_refused(browser, contract, trusted_pk
     )
 
     assert response.status_code == 400
-    assert response.context["error"]
+    assert response.context["error"].startswith("Подпись поставлена под другим")
     assert response.context["step"] == "details"
     assert not Signature.objects.exists()
 
@@ -712,6 +712,7 @@ def test_ecp_signature_of_another_person_is_refused(browser, contract, trusted_p
     response = browser.post(page + "sign/", ecp_body(pdf, trusted_pki, cms=cms))
 
     assert response.status_code == 400
+    assert response.context["error"].startswith("Ключ принадлежит другому")
     assert not Signature.objects.exists()
 
 

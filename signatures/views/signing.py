@@ -296,11 +296,72 @@ def _signer_initial(link: SigningLink) -> dict:
 # --- turning service errors into messages ------------------------------------
 
 
+def _messages_by_code() -> dict[str, str]:
+    """Return the page's wording for the services' error codes, translated now."""
+    ecp_unreadable = _(
+        "NCALayer returned a signature the portal cannot accept. Try again, or "
+        "sign with an SMS code."
+    )
+    return {
+        "code_exhausted": _("Too many wrong codes. Request a new code."),
+        "code_expired": _("The code has expired. Request a new code."),
+        "code_missing": _("Request a code first."),
+        "phone_mismatch": _(
+            "This phone number differs from the one the company gave for the signer."
+        ),
+        "iin_mismatch": _(
+            "This IIN differs from the one the company gave for the signer."
+        ),
+        "method_mismatch": _(
+            "The company asked for this contract to be signed another way."
+        ),
+        "document_changed": _(
+            "The contract changed while you were signing. Read it again and sign."
+        ),
+        "contract_signed": _("The contract is already signed."),
+        "sms_failed": _("We could not send the SMS. Please try again in a minute."),
+        "ecp_iin_mismatch": _(
+            "The key belongs to another person: the IIN in its certificate "
+            "differs from the IIN you entered."
+        ),
+        "ecp_document_mismatch": _(
+            "The signature was made over another document. Reload the page and "
+            "sign again."
+        ),
+        "ecp_certificate_untrusted": _(
+            "The key's certificate was not issued by the National Certification "
+            "Authority of Kazakhstan (NCA RK)."
+        ),
+        "ecp_certificate_expired": _(
+            "The key's certificate has expired. Get a new key from NCA RK."
+        ),
+        "ecp_certificate_not_yet_valid": _("The key's certificate is not valid yet."),
+        "ecp_certificate_revoked": _("The key's certificate has been revoked."),
+        "ecp_key_usage": _(
+            "This key is not for signing. Choose your signing key, not the "
+            "authentication one (AUTH_…)."
+        ),
+        "ecp_gost_unsupported": _(
+            "The portal cannot check this kind of key (GOST) yet. Sign with an "
+            "RSA key or with an SMS code."
+        ),
+        "ecp_verifier_unavailable": _(
+            "The signature could not be checked right now. Try again in a minute."
+        ),
+        "ecp_not_cms": ecp_unreadable,
+        "ecp_signature_invalid": ecp_unreadable,
+        "ecp_signer_count": ecp_unreadable,
+        "ecp_unsupported_algorithm": ecp_unreadable,
+        "ecp_certificate_missing": ecp_unreadable,
+        "ecp_no_iin": ecp_unreadable,
+        "ecp_signing_time_invalid": ecp_unreadable,
+    }
+
+
 def _error_message(exc: DomainError, link: SigningLink) -> str:
     """Say what went wrong in the page's language; fall back to the service's text."""
     code = exc.code
     if isinstance(exc, TooManyAttemptsError):
-        minutes = max(1, (exc.retry_after + 59) // 60)
         if code == "code_resend_too_soon":
             return ngettext(
                 "A code was just sent. You can ask for a new one in %(seconds)d "
@@ -309,6 +370,7 @@ def _error_message(exc: DomainError, link: SigningLink) -> str:
                 "seconds.",
                 exc.retry_after,
             ) % {"seconds": exc.retry_after}
+        minutes = max(1, (exc.retry_after + 59) // 60)
         return ngettext(
             "Too many codes were requested. Try again in %(minutes)d minute.",
             "Too many codes were requested. Try again in %(minutes)d minutes.",
@@ -326,27 +388,12 @@ def _error_message(exc: DomainError, link: SigningLink) -> str:
             "The company cannot accept signatures right now. Please contact "
             "the company that sent you the link."
         )
+    message = _messages_by_code().get(code)
+    if message is not None:
+        return message
     if isinstance(exc, UpstreamError):
-        return _("We could not send the SMS. Please try again in a minute.")
-    messages = {
-        "code_exhausted": _("Too many wrong codes. Request a new code."),
-        "code_expired": _("The code has expired. Request a new code."),
-        "code_missing": _("Request a code first."),
-        "phone_mismatch": _(
-            "This phone number differs from the one the company gave for the signer."
-        ),
-        "iin_mismatch": _(
-            "This IIN differs from the one the company gave for the signer."
-        ),
-        "method_mismatch": _(
-            "The company asked for this contract to be signed another way."
-        ),
-        "document_changed": _(
-            "The contract changed while you were signing. Read it again and sign."
-        ),
-        "contract_signed": _("The contract is already signed."),
-    }
-    return str(messages.get(code, exc.detail))
+        return _("A service the portal relies on failed. Try again in a minute.")
+    return exc.detail
 
 
 def _attempts_left(link: SigningLink) -> int:
