@@ -1,3 +1,11 @@
+"""The dashboard home, mounted at /dashboard/."""
+
+from django.urls import path
+
+from stats import views
+
 app_name = "stats"
 
-urlpatterns = []
+urlpatterns = [
+    path("", views.overview, name="overview"),
+]

@@ -1,0 +1,53 @@
+"""The dashboard home: the company's statistics and a chart of its signatures."""
+
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from companies.decorators import company_required
+from ozgecontract.tenancy import is_platform_admin
+from signatures.models import Signature
+from stats.charts import CHART_DAYS, METHODS, signatures_per_day
+from stats.selectors import company_stats
+
+METHOD_LABELS = {
+    Signature.Method.SMS: _("SMS code"),
+    Signature.Method.ECP: _("ЭЦП (NCALayer)"),
+}
+
+
+def _chart_data(*, company_id: int) -> dict:
+    """Shape the per-day counts for Chart.js, with labels in the user's language."""
+    per_day = signatures_per_day(company_id=company_id)
+    totals = per_day.totals
+    return {
+        "labels": [day.strftime("%d.%m.%Y") for day in per_day.days],
+        "datasets": [
+            {
+                "method": method,
+                "label": str(METHOD_LABELS[method]),
+                "data": per_day.counts[method],
+                "total": totals[method],
+            }
+            for method in METHODS
+        ],
+    }
+
+
+def overview(request):
+    # Platform admins have no company to show; their screens are in Django admin.
+    if is_platform_admin(request.user) and request.user.company_id is None:
+        return redirect("admin:index")
+    return _company_overview(request)
+
+
+@company_required
+def _company_overview(request):
+    company_id = request.user.company_id
+    chart = _chart_data(company_id=company_id)
+    context = {
+        "stats": company_stats(company_id=company_id),
+        "chart": chart,
+        "chart_total": sum(dataset["total"] for dataset in chart["datasets"]),
+        "chart_days": CHART_DAYS,
+    }
+    return render(request, "stats/overview.html", context)
