@@ -29,7 +29,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from asn1crypto import cms
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
@@ -250,8 +250,9 @@ class FakeNcaNode(FakeServer):
 
     It really checks RSA/ECDSA CMS signatures: the message digest against the
     `data` sent (a mismatch is NCANode's 400), the signature, the path to one
-    of `trusted` and the validity at the current time. A GOST signature is
-    taken as correct: the fake stands in for Kalkan there. Set `canned` to a
+    of `trusted` and the validity at the current time. A GOST signature (the
+    CMS's or a CA's on a GOST certificate) is taken as correct: the fake
+    stands in for Kalkan there. Set `canned` to a
     dict to send that answer instead.
     """
 
@@ -345,6 +346,9 @@ class FakeNcaNode(FakeServer):
                 if c.subject == current.issuer and c != current
             ]
             issuer = next((c for c in issuers if _issued_by(current, c)), None)
+            if issuer is None and _is_gost(current) and issuers:
+                # Kalkan's part: the fake takes a GOST issuer signature as valid.
+                issuer = issuers[0]
             if issuer is None:
                 return False
             if issuer.public_bytes(serialization.Encoding.DER) in trusted_der:
@@ -368,10 +372,14 @@ class FakeNcaNode(FakeServer):
             key_usage = "AUTH"
         else:
             key_usage = "UNKNOWN"
-        public_key = certificate.public_key().public_bytes(
-            serialization.Encoding.DER,
-            serialization.PublicFormat.SubjectPublicKeyInfo,
-        )
+        if _is_gost(certificate):
+            sign_alg, public_key = "ECGOST34310", b""
+        else:
+            sign_alg = "SHA256withRSA"
+            public_key = certificate.public_key().public_bytes(
+                serialization.Encoding.DER,
+                serialization.PublicFormat.SubjectPublicKeyInfo,
+            )
         return {
             "valid": valid,
             "revocations": [],
@@ -379,7 +387,7 @@ class FakeNcaNode(FakeServer):
             "notAfter": _java_time(certificate.not_valid_after_utc),
             "keyUsage": key_usage,
             "serialNumber": f"{certificate.serial_number:x}",
-            "signAlg": "SHA256withRSA",
+            "signAlg": sign_alg,
             "keyUser": ["INDIVIDUAL"],
             "publicKey": base64.b64encode(public_key).decode("ascii"),
             "signature": base64.b64encode(certificate.signature).decode("ascii"),
@@ -388,9 +396,13 @@ class FakeNcaNode(FakeServer):
         }
 
 
+def _is_gost(certificate) -> bool:
+    return certificate.signature_algorithm_oid.dotted_string.startswith("1.2.398.3.10.")
+
+
 def _issued_by(certificate, issuer) -> bool:
     try:
         certificate.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
+    except (ValueError, TypeError, InvalidSignature, UnsupportedAlgorithm):
         return False
     return True

@@ -13,7 +13,7 @@ Typical use in a test::
 
 Variants: `pki.person(iin=pki.OTHER_IIN)`, `pki.person(expired=True)`,
 `pki.person(issuer=pki.untrusted_ca())`, `pki.sign(b"other bytes", ...)`,
-`pki.gost_cms(...)`.
+`pki.gost_cms(...)` (with `pki.gost_person()`, a GOST-keyed certificate).
 """
 
 import base64
@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from asn1crypto import algos, cms
+from asn1crypto import algos, cms, core, parser
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
@@ -328,13 +328,60 @@ def sign(data: bytes, signer: Issued | None = None, **options) -> str:
 
 
 # OIDs of Kazakhstan's GOST 34.310/34.311 algorithms, as Kalkan writes them.
+GOST_KEY_OID = "1.2.398.3.10.1.1.1.1"
 GOST_SIGNATURE_OID = "1.2.398.3.10.1.1.1.2"
 GOST_DIGEST_OID = "1.2.398.3.10.1.3.1"
 
 
+def _children(der: bytes) -> list[bytes]:
+    """Split a DER SEQUENCE into its encoded elements."""
+    contents = parser.parse(der)[4]
+    children = []
+    while contents:
+        size = parser.peek(contents)
+        children.append(contents[:size])
+        contents = contents[size:]
+    return children
+
+
+def _sequence(*children: bytes) -> bytes:
+    return parser.emit(0, 1, 16, b"".join(children))
+
+
+def _oid(dotted: str) -> bytes:
+    return core.ObjectIdentifier(dotted).dump()
+
+
+@functools.cache
+def gost_person(iin: str = IIN) -> Issued:
+    """A person's certificate with a GOST 34.310 key, as NCA RK issues them.
+
+    Nothing here can make or check GOST signatures, so the key and the CA's
+    signature are filler bytes: only the structure and the names are real.
+    The `key` is the RSA key the certificate was first drawn up with.
+    """
+    drawn = person(iin)
+    tbs, _, _ = _children(drawn.der)
+    fields = _children(tbs)
+    # TBSCertificate: version, serial, signature, issuer, validity, subject, key, ...
+    fields[2] = _sequence(_oid(GOST_SIGNATURE_OID))
+    key_parameters = _sequence(_oid("1.2.398.3.10.1.1.1.1.1"))
+    fields[6] = _sequence(
+        _sequence(_oid(GOST_KEY_OID), key_parameters),
+        core.OctetBitString(b"\x04\x40" + bytes(range(64))).dump(),
+    )
+    der = _sequence(
+        _sequence(*fields),
+        _sequence(_oid(GOST_SIGNATURE_OID)),
+        core.OctetBitString(bytes(64)).dump(),
+    )
+    certificate = x509.load_der_x509_certificate(der)
+    return Issued(certificate=certificate, key=drawn.key, chain=drawn.chain)
+
+
 def gost_cms(data: bytes, signer: Issued | None = None) -> str:
-    """Build a CMS that names the GOST algorithms (its signature is filler)."""
-    signer = signer or person()
+    """Build a detached GOST CMS over `data` (its signature is filler bytes)."""
+    signer = signer or gost_person()
     cert = _asn1(signer.certificate)
     attributes = cms.CMSAttributes(
         [
@@ -344,13 +391,14 @@ def gost_cms(data: bytes, signer: Issued | None = None) -> str:
             ),
         ]
     )
+    tbs = cert["tbs_certificate"]
     signer_info = cms.SignerInfo(
         {
             "version": "v1",
             "sid": cms.SignerIdentifier(
                 {
                     "issuer_and_serial_number": cms.IssuerAndSerialNumber(
-                        {"issuer": cert.issuer, "serial_number": cert.serial_number}
+                        {"issuer": tbs["issuer"], "serial_number": tbs["serial_number"]}
                     )
                 }
             ),
@@ -359,7 +407,7 @@ def gost_cms(data: bytes, signer: Issued | None = None) -> str:
             "signature_algorithm": algos.SignedDigestAlgorithm(
                 {"algorithm": GOST_SIGNATURE_OID}
             ),
-            "signature": b"\x00" * 64,
+            "signature": bytes(64),
         }
     )
     signed_data = cms.SignedData(

@@ -190,6 +190,14 @@ def test_gost_signature_asks_to_configure_ncanode(contract_pdf):
     assert "ECP_VERIFIER=ncanode" in error.detail
 
 
+def test_certificate_with_a_gost_key_asks_to_configure_ncanode(contract_pdf):
+    cms_b64 = pki.sign(contract_pdf, pki.gost_person())
+
+    error = refusal(cms_b64, contract_pdf)
+
+    assert error.code == "ecp_gost_unsupported"
+
+
 @pytest.mark.parametrize("text", ["", "   ", "@@@ not base64 @@@", "abc"])
 def test_text_that_is_not_base64_is_refused(contract_pdf, text):
     error = refusal(text, contract_pdf)

@@ -112,11 +112,17 @@ def test_attached_cms_is_sent_without_the_document(ncanode):
 
 
 def test_gost_signature_is_verified_by_ncanode(ncanode):
+    signer = pki.gost_person()
+
     facts = verify_cms(
-        cms_b64=pki.gost_cms(DOCUMENT), document=DOCUMENT, expected_iin=pki.IIN
+        cms_b64=pki.gost_cms(DOCUMENT, signer), document=DOCUMENT, expected_iin=pki.IIN
     )
 
-    assert facts.iin == pki.IIN
+    assert (facts.iin, facts.serial) == (
+        pki.IIN,
+        f"{signer.certificate.serial_number:x}",
+    )
+    assert facts.subject.startswith("CN=ТЕСТОВ ТЕСТ, SURNAME=ТЕСТОВ")
     assert len(ncanode.requests) == 1
 
 
