@@ -225,7 +225,8 @@ def _lock_tariff_writes() -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_TARIFF_LOCK_KEY])
 
 
-def _clean_tariff(plan: TariffPlan) -> None:
+def clean_tariff_plan(plan: TariffPlan) -> None:
+    """Refuse bad fields, a backwards range, or an active range that overlaps."""
     errors = {}
     if not (plan.name or "").strip():
         errors["name"] = ["Enter the plan's name."]
@@ -287,7 +288,7 @@ def create_tariff_plan(
         to_count=to_count,
         is_active=is_active,
     )
-    _clean_tariff(plan)
+    clean_tariff_plan(plan)
     plan.save()
     logger.info("tariff plan created plan=%s by=%s", plan.pk, user.pk)
     return plan
@@ -307,7 +308,7 @@ def update_tariff_plan(*, plan: TariffPlan, user, **changes) -> TariffPlan:
     plan = TariffPlan.objects.select_for_update().get(pk=plan.pk)
     for field, value in changes.items():
         setattr(plan, field, value.strip() if field == "name" else value)
-    _clean_tariff(plan)
+    clean_tariff_plan(plan)
     plan.save()
     logger.info(
         "tariff plan updated plan=%s by=%s fields=%s",
@@ -348,9 +349,10 @@ def compute_total_amount(
     return (gross * factor).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def _check_payment_counts(
+def check_payment_counts(
     *, tariff_plan: TariffPlan, sms_count: int, ecp_count: int
 ) -> None:
+    """Refuse negative or zero counts, an inactive plan, a total outside its range."""
     _check_counts(sms_count=sms_count, ecp_count=ecp_count)
     total = sms_count + ecp_count
     if total == 0:
@@ -427,7 +429,7 @@ def create_payment_request(
     with transaction.atomic():
         # Lock the plan so it cannot be deactivated or re-ranged mid-purchase.
         tariff_plan = TariffPlan.objects.select_for_update().get(pk=tariff_plan.pk)
-        _check_payment_counts(
+        check_payment_counts(
             tariff_plan=tariff_plan, sms_count=sms_count, ecp_count=ecp_count
         )
         amount = compute_total_amount(
