@@ -197,13 +197,20 @@ def _contract_fields(contract: Contract) -> list:
     return list(contract.fields.all())
 
 
-def _page_count(document: bytes) -> int:
-    """Count the PDF's pages; cached by content, a PDF never changes its count."""
-    key = "signing-pdf-pages:" + hashlib.sha256(document).hexdigest()
-    count = cache.get(key)
-    if count is None:
-        count = len(PdfReader(io.BytesIO(document)).pages)
-        cache.set(key, count, 24 * 3600)
+def _page_count(contract: Contract) -> int:
+    """Count the contract PDF's pages, cached by the document's SHA-256.
+
+    A known SHA-256 answers from the cache without reading the file; the PDF
+    is read (and made, the first time) only when the count is not known yet.
+    """
+    if contract.document_sha256:
+        count = cache.get(f"signing-pdf-pages:{contract.document_sha256}")
+        if count is not None:
+            return count
+    document = services.contract_document(contract=contract)
+    count = len(PdfReader(io.BytesIO(document)).pages)
+    sha256 = hashlib.sha256(document).hexdigest()
+    cache.set(f"signing-pdf-pages:{sha256}", count, 24 * 3600)
     return count
 
 
@@ -247,7 +254,6 @@ def _render_step(
         contract_fields = _contract_fields(contract)
     if form is None:
         form = _blank_form(step, link, contract_fields)
-    document = services.contract_document(contract=contract)
     steps = [("details", _("Signer")), ("code", _("Code")), ("done", _("Done"))]
     if contract_fields:
         steps.insert(0, ("fields", _("Contract")))
@@ -260,7 +266,7 @@ def _render_step(
         "step_index": [name for name, _label in steps].index(step),
         "form": form,
         "error": error,
-        "page_count": _page_count(document),
+        "page_count": _page_count(contract),
         "signer": link.state.get("signer") or {},
         "masked_phone": mask_phone(
             link.state.get("signer", {}).get("client_phone", "")
