@@ -62,7 +62,11 @@ def verify(parsed: ParsedCms, document: bytes) -> CertificateFacts:
     signer_info = parsed.signer_info
     _reject_gost(signer_info)
     certificate = _signer_certificate(signer_info, parsed.certificates)
-    if key_algorithm(certificate).startswith(GOST_PREFIXES):
+    try:
+        gost_key = key_algorithm(certificate).startswith(GOST_PREFIXES)
+    except ValueError:
+        _refuse_unreadable()
+    if gost_key:
         _refuse_gost()
     crypto_cert = _load(certificate)
 
@@ -136,7 +140,7 @@ def _signer_certificate(
 def _load(certificate: asn1_x509.Certificate) -> x509.Certificate:
     try:
         return x509.load_der_x509_certificate(certificate.dump())
-    except ValueError:
+    except (ValueError, x509.InvalidVersion):
         _refuse_unreadable()
 
 
@@ -167,7 +171,10 @@ def _check_signature(
     digest_name: str,
 ) -> None:
     algorithm = signer_info["signature_algorithm"]
-    kind = algorithm.signature_algo
+    try:
+        kind = algorithm.signature_algo
+    except ValueError:
+        kind = "unknown"
     try:
         hash_name = algorithm.hash_algo
     except ValueError:
@@ -224,7 +231,7 @@ def _trust_roots() -> list[asn1_x509.Certificate]:
                 certificate = asn1_x509.Certificate.load(der)
                 certificate.native  # noqa: B018 - fail here on a broken file
                 roots.append(certificate)
-        except (ValueError, TypeError, KeyError):
+        except (ValueError, TypeError, KeyError, AttributeError):
             logger.warning("ECP_TRUST_DIR file is not a certificate: %s", path.name)
     if not roots:
         logger.warning("ECP_TRUST_DIR %s holds no CA certificates", folder)
@@ -251,17 +258,17 @@ def _check_path(
         # An empty trust list would make the validator fall back to the
         # operating system's TLS roots, which never vouch for a signer.
         refuse_untrusted()
-    context = ValidationContext(
-        trust_roots=roots,
-        other_certs=others,
-        moment=moment,
-        allow_fetching=False,
-        revocation_mode="soft-fail",
-    )
-    validator = CertificateValidator(certificate, validation_context=context)
     # TODO(#4): the builtin verifier does not check CRL/OCSP revocation (no
     # network at verification time); use ECP_VERIFIER=ncanode for that.
     try:
+        context = ValidationContext(
+            trust_roots=roots,
+            other_certs=[c for c in others if _readable(c)],
+            moment=moment,
+            allow_fetching=False,
+            revocation_mode="soft-fail",
+        )
+        validator = CertificateValidator(certificate, validation_context=context)
         _run(validator.async_validate_path())
     except pkix_errors.ExpiredError:
         refuse(
@@ -275,10 +282,22 @@ def _check_path(
         )
     except pkix_errors.RevokedError:
         refuse("ecp_certificate_revoked", "The signer's certificate is revoked.")
-    except (pkix_errors.PathError, pkix_errors.ValidationError, ValueError) as exc:
+    except (pkix_errors.PathError, pkix_errors.ValidationError) as exc:
         # The validator's message quotes the subject, IIN included: log the kind.
         security_logger.info("ecp certificate path rejected: %s", type(exc).__name__)
         refuse_untrusted()
+    except (ValueError, TypeError):
+        # asn1crypto parses certificates lazily: a broken field surfaces here.
+        _refuse_unreadable()
+
+
+def _readable(certificate: asn1_x509.Certificate) -> bool:
+    """Tell whether asn1crypto can read every field of `certificate`."""
+    try:
+        certificate.native  # noqa: B018
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return False
+    return True
 
 
 def _check_signing_time(

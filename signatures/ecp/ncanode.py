@@ -157,6 +157,10 @@ def _time(value) -> datetime:
     return moment
 
 
+def _mapping(value) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _dn_value(dn: str, label: str, pattern: re.Pattern) -> str:
     for part in re.split(r",\s*", dn or ""):
         key, _, value = part.partition("=")
@@ -170,8 +174,8 @@ def _dn_value(dn: str, label: str, pattern: re.Pattern) -> str:
 def _facts(
     answer: dict, certificate: dict, signing_time: datetime | None
 ) -> CertificateFacts:
-    subject = certificate.get("subject") or {}
-    issuer = certificate.get("issuer") or {}
+    subject = _mapping(certificate.get("subject"))
+    issuer = _mapping(certificate.get("issuer"))
     dn = str(subject.get("dn") or "")
     iin = str(subject.get("iin") or "") or _dn_value(dn, "SERIALNUMBER", IIN_RE)
     company_bin = str(subject.get("bin") or "") or _dn_value(dn, "OU", BIN_RE)

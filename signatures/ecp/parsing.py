@@ -95,6 +95,9 @@ def parse(raw: bytes) -> ParsedCms:
             signer_info["digest_algorithm"]["algorithm"].dotted  # noqa: B018
             signer_info["signature_algorithm"]["algorithm"].dotted  # noqa: B018
             signer_info["signature"].native  # noqa: B018
+            for attribute in signer_info["signed_attrs"] or []:
+                attribute["type"].native  # noqa: B018
+                attribute["values"].native  # noqa: B018
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
         refuse("ecp_not_cms", "The signature is not a CMS (PKCS#7) signed message.")
     if len(signer_infos) != 1:

@@ -2,6 +2,8 @@
 
 import base64
 import logging
+import random
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -382,3 +384,39 @@ def test_refusals_reach_the_security_log(contract_pdf, caplog):
     assert [
         r.getMessage() for r in caplog.records if r.name == "ozgecontract.security"
     ] == ["ecp signature refused code=ecp_document_mismatch"]
+
+
+def test_corrupted_signatures_are_refused_and_never_crash(contract_pdf):
+    rng = random.Random(20261204)
+    originals = [
+        base64.b64decode(pki.sign(contract_pdf)),
+        base64.b64decode(pki.sign(contract_pdf, pki.person(key_kind="ec"))),
+        base64.b64decode(pki.gost_cms(contract_pdf)),
+    ]
+    outcomes = Counter()
+
+    for _ in range(600):
+        mutated = bytearray(rng.choice(originals))
+        for _ in range(rng.randint(1, 3)):
+            position = rng.randrange(len(mutated))
+            if rng.random() < 0.7:
+                mutated[position] = rng.randrange(256)
+            else:
+                del mutated[position : position + rng.randint(1, 16)]
+        try:
+            verify_cms(
+                cms_b64=base64.b64encode(bytes(mutated)).decode(),
+                document=contract_pdf,
+                expected_iin=pki.IIN,
+            )
+            outcomes["accepted"] += 1
+        except InvalidInputError as error:
+            outcomes[error.code] += 1
+
+    assert sum(outcomes.values()) == 600
+    assert {
+        "ecp_not_cms",
+        "ecp_certificate_untrusted",
+        "ecp_signature_invalid",
+        "ecp_gost_unsupported",
+    } <= set(outcomes)
