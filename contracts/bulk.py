@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ozgecontract.errors import DomainError, InvalidInputError
+from templates_app.fields import template_field_settings
 
 logger = logging.getLogger(__name__)
 
@@ -213,12 +214,14 @@ def create_from_row(*, company, template, user, values: dict[str, str]):
             method=signer["method"] or "sms",
         )
 
+    field_types = {s["name"]: s["type"] for s in template_field_settings(template)}
     with transaction.atomic():
         contract = contract_services.create_contract(
             company=company,
             template=template,
             user=user,
             number=number,
+            field_types=field_types,
             values=field_values,
         )
         if names_signer:

@@ -249,35 +249,40 @@ def contract_signed_document(request, contract_id: int):
 def contract_bulk(request):
     templates = _company_templates(request)
 
-    form = BulkUploadForm(
-        request.POST or None, request.FILES or None, templates=templates
-    )
-    if request.method != "POST" or not form.is_valid():
-        return render(request, "contracts/bulk.html", {"form": form})
+    form = BulkUploadForm(_posted(request), request.FILES or None, templates=templates)
+    if request.method == "POST" and form.is_valid():
+        template = form.cleaned_data["template"]
+        upload = form.cleaned_data["file"]
+        try:
+            sheet = bulk.read_sheet(content=upload.read(), filename=upload.name)
+            bulk.check_header(header=sheet.header, field_names=_field_names(template))
+        except DomainError as exc:
+            form.add_error("file", exc.detail)
+        else:
+            if _wants_json(request):
+                # The browser creates the rows in batches to show progress.
+                rows = [[line, cells] for line, cells in sheet.rows]
+                body = {"template": template.pk, "header": sheet.header, "rows": rows}
+                return JsonResponse(body)
+            return _bulk_report(request, form=form, template=template, sheet=sheet)
 
-    template = form.cleaned_data["template"]
-    upload = form.cleaned_data["file"]
-    try:
-        sheet = bulk.read_sheet(content=upload.read(), filename=upload.name)
-        bulk.check_header(
-            header=sheet.header,
-            field_names=[s["name"] for s in template_field_settings(template)],
-        )
-    except DomainError as exc:
-        if _wants_json(request):
-            return JsonResponse({"error": exc.detail}, status=400)
-        form.add_error("file", exc.detail)
-        return render(request, "contracts/bulk.html", {"form": form})
+    if request.method == "POST" and _wants_json(request):
+        errors = {name: list(errors) for name, errors in form.errors.items()}
+        return JsonResponse({"errors": errors}, status=400)
+    context = {
+        "form": form,
+        "max_rows": bulk.MAX_ROWS,
+        "max_mb": bulk.MAX_FILE_BYTES // (1024 * 1024),
+    }
+    return render(request, "contracts/bulk.html", context)
 
-    if _wants_json(request):
-        # The browser creates the rows in batches to show progress.
-        return JsonResponse(
-            {
-                "template": template.pk,
-                "header": sheet.header,
-                "rows": [[line, cells] for line, cells in sheet.rows],
-            }
-        )
+
+def _field_names(template) -> list[str]:
+    return [s["name"] for s in template_field_settings(template)]
+
+
+def _bulk_report(request, *, form, template, sheet):
+    """Create every row in this request: the path for browsers without JS."""
     results = bulk.run_rows(
         company=request.user.company,
         template=template,
@@ -285,7 +290,14 @@ def contract_bulk(request):
         header=sheet.header,
         rows=sheet.rows,
     )
-    context = {"form": form, "template": template, "results": results}
+    created = sum(1 for result in results if result.contract_id)
+    context = {
+        "form": form,
+        "template": template,
+        "results": results,
+        "created": created,
+        "refused": len(results) - created,
+    }
     return render(request, "contracts/bulk_report.html", context)
 
 
@@ -308,10 +320,7 @@ def contract_bulk_rows(request):
         return JsonResponse({"error": _("Too many rows in one batch.")}, status=400)
     template = get_object_or_404(_company_templates(request), pk=template_id)
     try:
-        bulk.check_header(
-            header=header,
-            field_names=[s["name"] for s in template_field_settings(template)],
-        )
+        bulk.check_header(header=header, field_names=_field_names(template))
     except DomainError as exc:
         return JsonResponse({"error": exc.detail}, status=400)
 

@@ -1,0 +1,164 @@
+"""The contract list: /dashboard/contracts/ with status filter, search, pages."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from contracts.models import Contract
+from ozgecontract.tests.factories import (
+    ContractFactory,
+    SignatureFactory,
+    TemplateFactory,
+)
+
+URL = "/dashboard/contracts/"
+
+
+def numbers(response) -> list[str]:
+    return [c.number for c in response.context["page"].object_list]
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.mark.django_db
+def test_anonymous_is_sent_to_login(client):
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/accounts/login/?next=/dashboard/contracts/"
+
+
+@pytest.mark.django_db
+def test_platform_admin_without_company_gets_403(client, admin):
+    client.force_login(admin)
+
+    assert client.get(URL).status_code == 403
+
+
+@pytest.mark.django_db
+def test_member_sees_own_company_contracts_only(client, member, outsider):
+    mine = ContractFactory(company=member.company, number="OC-MINE")
+    SignatureFactory(contract=mine, client_name="Әлия Сейтқали")
+    ContractFactory(company=outsider.company, number="OC-THEIRS")
+    client.force_login(member)
+
+    response = client.get(URL)
+
+    assert response.status_code == 200
+    assert numbers(response) == ["OC-MINE"]
+    [row] = response.context["page"].object_list
+    assert row.client_name == "Әлия Сейтқали"
+    body = response.content.decode()
+    assert "OC-THEIRS" not in body
+    assert "Әлия Сейтқали" in body
+    assert (
+        row.created_at.astimezone(timezone.get_current_timezone()).strftime(
+            "%d.%m.%Y %H:%M"
+        )
+        in body
+    )
+
+
+@pytest.mark.django_db
+def test_status_filter(owner_client, company):
+    past = timezone.now() - timedelta(days=1)
+    ContractFactory(company=company, number="P")
+    ContractFactory(company=company, number="S", status=Contract.Status.SIGNED)
+    ContractFactory(company=company, number="C", status=Contract.Status.CANCELLED)
+    ContractFactory(company=company, number="E", status=Contract.Status.EXPIRED)
+    ContractFactory(company=company, number="LATE", expires_at=past)
+
+    def listed(status):
+        return numbers(owner_client.get(URL, {"status": status}))
+
+    assert listed("") == ["LATE", "E", "C", "S", "P"]
+    assert listed("pending") == ["P"]
+    assert listed("signed") == ["S"]
+    assert listed("cancelled") == ["C"]
+    assert listed("expired") == ["LATE", "E"]
+    # An unknown status is ignored, not an error.
+    assert owner_client.get(URL, {"status": "bogus"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_search_by_name_iin_phone_and_number(owner_client, company):
+    first = ContractFactory(company=company, number="OC-2026-000001")
+    SignatureFactory(
+        contract=first,
+        client_name="Иванов Иван",
+        client_iin="850615300129",
+        client_phone="+77011234567",
+    )
+    second = ContractFactory(company=company, number="OC-2026-000002")
+    SignatureFactory(
+        contract=second,
+        client_name="Сейтқали Әлия",
+        client_iin="920304405676",
+        client_phone="+77057654321",
+    )
+
+    def found(query):
+        return numbers(owner_client.get(URL, {"q": query}))
+
+    assert found("Иванов") == ["OC-2026-000001"]
+    assert found("Әлия") == ["OC-2026-000002"]
+    assert found("920304405676") == ["OC-2026-000002"]
+    assert found("8 705 765 43 21") == ["OC-2026-000002"]
+    assert found("7654321") == ["OC-2026-000002"]
+    assert found("000001") == ["OC-2026-000001"]
+    assert found("nobody") == []
+
+
+@pytest.mark.django_db
+def test_search_never_reaches_another_company(owner_client, company, outsider):
+    theirs = ContractFactory(company=outsider.company, number="OC-THEIRS")
+    SignatureFactory(contract=theirs, client_name="Иванов Иван")
+
+    assert numbers(owner_client.get(URL, {"q": "Иванов"})) == []
+
+
+@pytest.mark.django_db
+def test_pages_of_25_keep_the_filters(owner_client, company):
+    template = TemplateFactory(company=company)
+    for n in range(30):
+        ContractFactory(company=company, template=template, number=f"N-{n:02d}")
+
+    first = owner_client.get(URL, {"status": "pending"})
+    second = owner_client.get(URL, {"status": "pending", "page": 2})
+
+    assert len(numbers(first)) == 25
+    assert numbers(second) == [f"N-{n:02d}" for n in range(4, -1, -1)]
+    assert "?status=pending&amp;page=2" in first.content.decode()
+    # A page past the end shows the last page rather than an error.
+    assert numbers(owner_client.get(URL, {"page": 99})) == numbers(second)
+
+
+def count_queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(url).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_query_count_does_not_grow_with_rows(owner_client, company):
+    template = TemplateFactory(company=company)
+    contract = ContractFactory(company=company, template=template)
+    SignatureFactory(contract=contract)
+    one = count_queries(owner_client, URL)
+
+    for _ in range(49):
+        contract = ContractFactory(
+            company=company, template=TemplateFactory(company=company)
+        )
+        SignatureFactory(contract=contract)
+    fifty = count_queries(owner_client, URL)
+    searched = count_queries(owner_client, URL + "?q=Иванов&status=pending")
+
+    assert one == fifty == searched
