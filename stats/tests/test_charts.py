@@ -80,3 +80,19 @@ def test_a_shorter_window_can_be_asked_for(company):
 
     assert result.days == [date(2024, 5, 31), date(2024, 6, 1), date(2024, 6, 2)]
     assert result.totals == {"sms": 0, "ecp": 0}
+
+
+def test_window_across_almatys_change_to_utc_plus_5_keeps_local_days(company):
+    # Almaty moved from UTC+6 to UTC+5 on 1 March 2024; a fixed shift would
+    # put 00:30 on 21 February (UTC+6) on the 20th.
+    signed(company, datetime(2024, 2, 20, 18, 30, tzinfo=UTC))
+    signed(company, datetime(2024, 3, 5, 19, 30, tzinfo=UTC), method="ecp")
+
+    result = signatures_per_day(
+        company_id=company.pk, now=datetime(2024, 3, 10, 12, tzinfo=UTC)
+    )
+
+    assert result.days[0] == date(2024, 2, 10)
+    assert result.counts["sms"][result.days.index(date(2024, 2, 21))] == 1
+    assert result.counts["ecp"][result.days.index(date(2024, 3, 6))] == 1
+    assert result.totals == {"sms": 1, "ecp": 1}
