@@ -132,13 +132,6 @@ class ContractFieldsForm(forms.Form):
             for field in self.contract_fields
         }
 
-    def add_service_errors(self, fields: dict) -> None:
-        """Show errors the service reported per field name on the matching inputs."""
-        for name, messages in fields.items():
-            target = FIELD_PREFIX + name
-            for message in messages if isinstance(messages, list) else [messages]:
-                self.add_error(target if target in self.fields else None, message)
-
 
 class SignerForm(forms.Form):
     """Who signs: ФИО, ИИН, mobile phone, and the three consent statements."""

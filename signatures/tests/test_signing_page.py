@@ -489,7 +489,9 @@ def test_phone_other_than_the_expected_signers_is_refused(browser, contract, set
     response = send_code(browser, page)
 
     assert response.status_code == 400
-    assert response.context["form"].errors["client_phone"]
+    assert response.context["error"] == (
+        "Этот номер телефона отличается от указанного компанией для подписанта."
+    )
     assert sms_outbox(settings) == []
 
 

@@ -39,6 +39,7 @@ from ozgecontract.errors import (
     BalanceExhaustedError,
     DomainError,
     NotFoundError,
+    StateConflictError,
     TooManyAttemptsError,
     UpstreamError,
 )
@@ -464,6 +465,25 @@ def signing_page(request, link: SigningLink):
     return _render_step(request, link, step, contract_fields=contract_fields)
 
 
+def _show_refusal(request, link, step, form, exc, *, renames=None):
+    """Show `step` again with what a service refused, answering with its status.
+
+    A domain error's own text is English and for integrators; the client reads
+    the translated message at the top of the step instead.
+    """
+    if isinstance(exc, ValidationError):
+        error = _attach_validation_error(form, exc, renames=renames)
+        return _render_step(request, link, step, form=form, error=error, status=400)
+    return _render_step(
+        request,
+        link,
+        step,
+        form=form,
+        error=_error_message(exc, link),
+        status=exc.status,
+    )
+
+
 @require_POST
 @signing_view()
 def signing_fields(request, link: SigningLink):
@@ -479,20 +499,11 @@ def signing_fields(request, link: SigningLink):
     try:
         set_field_values(contract=link.contract, values=form.values(), actor=None)
         services.contract_document(contract=link.contract)
-    except ValidationError as exc:
-        form.add_service_errors(exc.message_dict if hasattr(exc, "error_dict") else {})
-        error = "" if hasattr(exc, "error_dict") else " ".join(exc.messages)
-        return _render_step(request, link, "fields", form=form, error=error, status=400)
-    except DomainError as exc:
-        form.add_service_errors(exc.fields or {})
-        return _render_step(
-            request,
-            link,
-            "fields",
-            form=form,
-            error=_error_message(exc, link),
-            status=exc.status,
-        )
+    except (ValidationError, DomainError) as exc:
+        renames = {
+            field.field_name: f"field__{field.field_name}" for field in contract_fields
+        }
+        return _show_refusal(request, link, "fields", form, exc, renames=renames)
 
     link.state["fields_saved"] = True
     _save(request, link)
@@ -509,17 +520,12 @@ def signing_code(request, link: SigningLink):
     """Send a signing code by SMS to the signer's phone (or send it again)."""
     if _needs_fields(link):
         return redirect("signatures:signing-page", key=link.key)
-    resend = request.POST.get("resend") and link.state.get("signer")
-    form = None
-    if resend:
-        signer = link.state["signer"]
-    else:
-        form = SignerForm(request.POST)
-        if not form.is_valid():
-            return _render_step(request, link, "details", form=form, status=400)
-        signer = form.signer()
+    resend = bool(request.POST.get("resend") and link.state.get("signer"))
+    step, form = ("code", None) if resend else ("details", SignerForm(request.POST))
+    if form is not None and not form.is_valid():
+        return _render_step(request, link, step, form=form, status=400)
+    signer = link.state["signer"] if resend else form.signer()
 
-    step = "code" if resend else "details"
     try:
         services.request_signing_code(
             contract=link.contract,
@@ -527,26 +533,14 @@ def signing_code(request, link: SigningLink):
             ip=client_ip(request),
             user_agent=user_agent(request),
         )
-    except ValidationError as exc:
-        error = _attach_validation_error(form, exc)
-        return _render_step(request, link, step, form=form, error=error, status=400)
-    except DomainError as exc:
-        if resend and isinstance(exc, TooManyAttemptsError):
+    except TooManyAttemptsError as exc:
+        if resend:
             # The countdown on the code step now shows the server's wait.
             link.state["resend_at"] = timezone.now().timestamp() + exc.retry_after
             _save(request, link)
-        if form is not None:
-            for name, messages in (exc.fields or {}).items():
-                for message in messages:
-                    form.add_error(name if name in form.fields else None, message)
-        return _render_step(
-            request,
-            link,
-            step,
-            form=form,
-            error=_error_message(exc, link),
-            status=exc.status,
-        )
+        return _show_refusal(request, link, step, form, exc)
+    except (ValidationError, DomainError) as exc:
+        return _show_refusal(request, link, step, form, exc)
 
     link.state["signer"] = signer
     link.state["resend_at"] = (
@@ -556,28 +550,34 @@ def signing_code(request, link: SigningLink):
     return redirect("signatures:signing-page", key=link.key)
 
 
+def _sign_request(request, link: SigningLink):
+    """Read how the client signs: (step, form, signer, proof) or a response."""
+    if request.POST.get("method") == Signature.Method.ECP:
+        form = EcpSignForm(request.POST)
+        if not form.is_valid():
+            return _render_step(request, link, "details", form=form, status=400)
+        proof = {"method": Signature.Method.ECP, "cms": form.cleaned_data["cms"]}
+        return "details", form, form.signer(), proof
+
+    if not link.state.get("signer"):
+        return redirect("signatures:signing-page", key=link.key)
+    form = SigningCodeForm(request.POST)
+    if not form.is_valid():
+        return _render_step(request, link, "code", form=form, status=400)
+    proof = {"method": Signature.Method.SMS, "otp_code": form.cleaned_data["code"]}
+    return "code", form, link.state["signer"], proof
+
+
 @require_POST
 @signing_view()
 def signing_sign(request, link: SigningLink):
     """Sign with the SMS code, or with the CMS NCALayer made over the PDF."""
     if _needs_fields(link):
         return redirect("signatures:signing-page", key=link.key)
-    if request.POST.get("method") == Signature.Method.ECP:
-        form = EcpSignForm(request.POST)
-        step = "details"
-        if not form.is_valid():
-            return _render_step(request, link, step, form=form, status=400)
-        signer = form.signer()
-        proof = {"method": Signature.Method.ECP, "cms": form.cleaned_data["cms"]}
-    else:
-        signer = link.state.get("signer")
-        if not signer:
-            return redirect("signatures:signing-page", key=link.key)
-        form = SigningCodeForm(request.POST)
-        step = "code"
-        if not form.is_valid():
-            return _render_step(request, link, step, form=form, status=400)
-        proof = {"method": Signature.Method.SMS, "otp_code": form.cleaned_data["code"]}
+    read = _sign_request(request, link)
+    if isinstance(read, HttpResponse):
+        return read
+    step, form, signer, proof = read
 
     try:
         services.sign_contract(
@@ -587,20 +587,13 @@ def signing_sign(request, link: SigningLink):
             ip=client_ip(request),
             user_agent=user_agent(request),
         )
-    except ValidationError as exc:
-        error = _attach_validation_error(form, exc, renames={"otp_code": "code"})
-        return _render_step(request, link, step, form=form, error=error, status=400)
-    except DomainError as exc:
+    except StateConflictError as exc:
         if exc.code == "contract_signed":
             return redirect("signatures:signing-done", key=link.key)
-        return _render_step(
-            request,
-            link,
-            step,
-            form=form,
-            error=_error_message(exc, link),
-            status=exc.status,
-        )
+        return _show_refusal(request, link, step, form, exc)
+    except (ValidationError, DomainError) as exc:
+        renames = {"otp_code": "code"}
+        return _show_refusal(request, link, step, form, exc, renames=renames)
 
     link.state.pop("signer", None)
     link.state.pop("resend_at", None)
