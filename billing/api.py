@@ -1,6 +1,8 @@
 """REST API for balances, tariff plans and payment requests (the document's paths)."""
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
@@ -30,7 +32,7 @@ CONFLICT = OpenApiResponse(description="The object's state does not allow this."
 class PublicReadAdminWrite(permissions.BasePermission):
     """Anyone reads; only platform administrators write."""
 
-    message = "Only platform administrators may change tariff plans."
+    message = gettext_lazy("Only platform administrators may change tariff plans.")
 
     def has_permission(self, request, view):
         if request.method in permissions.SAFE_METHODS:
@@ -212,12 +214,14 @@ class PaymentRequestList(generics.ListAPIView):
         data = serializer.validated_data
         company_id = data.get("company_id", request.user.company_id)
         if company_id is None:
-            raise ValidationError({"company_id": ["Name the company to bill."]})
+            raise ValidationError({"company_id": [_("Name the company to bill.")]})
         company = get_company(user=request.user, company_id=company_id)
         try:
             plan = selectors.get_tariff_plan(plan_id=data["tariff_plan_id"])
         except NotFoundError as exc:
-            raise ValidationError({"tariff_plan_id": ["No such tariff plan."]}) from exc
+            raise ValidationError(
+                {"tariff_plan_id": [_("No such tariff plan.")]}
+            ) from exc
 
         payment = services.create_payment_request(
             company=company,

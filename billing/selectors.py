@@ -1,6 +1,7 @@
 """Reads for billing, always limited to what the caller may see."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from billing.models import BalanceEntry, CompanyBalance, PaymentRequest, TariffPlan
 from companies.selectors import get_company
@@ -14,7 +15,7 @@ def get_balance(*, user, company_id: int) -> CompanyBalance:
             company_id=company_id
         )
     except CompanyBalance.DoesNotExist as exc:
-        raise NotFoundError("Balance not found.") from exc
+        raise NotFoundError(_("Balance not found.")) from exc
 
 
 def list_ledger(*, user, company_id: int) -> QuerySet[BalanceEntry]:
@@ -38,7 +39,7 @@ def get_tariff_plan(*, plan_id: int) -> TariffPlan:
     try:
         return TariffPlan.objects.get(pk=plan_id)
     except TariffPlan.DoesNotExist as exc:
-        raise NotFoundError("Tariff plan not found.") from exc
+        raise NotFoundError(_("Tariff plan not found.")) from exc
 
 
 def list_payment_requests(
@@ -56,4 +57,4 @@ def get_payment_request(*, user, payment_id: int) -> PaymentRequest:
     try:
         return scope_to_company(PaymentRequest.objects.all(), user).get(pk=payment_id)
     except PaymentRequest.DoesNotExist as exc:
-        raise NotFoundError("Payment request not found.") from exc
+        raise NotFoundError(_("Payment request not found.")) from exc

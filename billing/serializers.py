@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from billing.models import BalanceEntry, CompanyBalance, PaymentRequest, TariffPlan
@@ -15,7 +16,7 @@ from companies.serializers import (
 class StrictIntegerField(serializers.IntegerField):
     """An IntegerField that refuses strings, floats and booleans."""
 
-    default_error_messages = {"not_an_integer": "Expected a whole number."}
+    default_error_messages = {"not_an_integer": _("Expected a whole number.")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int):
@@ -24,7 +25,7 @@ class StrictIntegerField(serializers.IntegerField):
 
 
 class StrictBooleanField(serializers.BooleanField):
-    default_error_messages = {"not_a_boolean": "Expected true or false."}
+    default_error_messages = {"not_a_boolean": _("Expected true or false.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, bool):
@@ -35,7 +36,7 @@ class StrictBooleanField(serializers.BooleanField):
 class NumberDecimalField(serializers.DecimalField):
     """A decimal sent as a JSON number (a numeric string is accepted too)."""
 
-    default_error_messages = {"not_a_number": "Expected a number."}
+    default_error_messages = {"not_a_number": _("Expected a number.")}
 
     def to_internal_value(self, data):
         if isinstance(data, bool) or not isinstance(data, int | float | str):
@@ -172,13 +173,13 @@ class PaymentRequestCreateSerializer(serializers.Serializer):
 
     def validate_status(self, value):
         if value != PaymentRequest.Status.PENDING:
-            raise serializers.ValidationError('A new payment request is "pending".')
+            raise serializers.ValidationError(_('A new payment request is "pending".'))
         return value
 
     def validate(self, attrs):
         if attrs.get("sms_count", 0) + attrs.get("ecp_count", 0) == 0:
             raise serializers.ValidationError(
-                {"sms_count": ["Buy at least one SMS or ЭЦП signature."]}
+                {"sms_count": [_("Buy at least one SMS or ЭЦП signature.")]}
             )
         return attrs
 
@@ -211,8 +212,10 @@ class PaymentRequestUpdateSerializer(serializers.Serializer):
                 raise serializers.ValidationError(
                     {
                         name: [
-                            "This cannot change after creation; "
-                            "create a new payment request instead."
+                            _(
+                                "This cannot change after creation; "
+                                "create a new payment request instead."
+                            )
                         ]
                         for name in fixed
                     }

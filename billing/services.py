@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.models import (
     BalanceEntry,
@@ -35,7 +36,7 @@ _TARIFF_LOCK_KEY = 7_301_002
 
 def _require_admin(user) -> None:
     if not is_platform_admin(user):
-        raise PermissionDenied("Only platform administrators may do this.")
+        raise PermissionDenied(_("Only platform administrators may do this."))
 
 
 # Balances
@@ -46,7 +47,7 @@ def lock_balance(*, company_id: int) -> CompanyBalance:
     try:
         return CompanyBalance.objects.select_for_update().get(company_id=company_id)
     except CompanyBalance.DoesNotExist as exc:
-        raise NotFoundError("The company has no balance.") from exc
+        raise NotFoundError(_("The company has no balance.")) from exc
 
 
 def _apply(
@@ -56,8 +57,8 @@ def _apply(
     new_value = getattr(balance, field) + delta
     if new_value < 0:
         raise BalanceExhaustedError(
-            f"The company has no {SignatureKind(kind).label} signatures left; "
-            "buy a package to continue."
+            _("The company has no %(kind)s signatures left; buy a package to continue.")
+            % {"kind": SignatureKind(kind).label}
         )
     setattr(balance, field, new_value)
     balance.save(update_fields=[field, "updated_at"])
@@ -114,7 +115,7 @@ def credit_payment(*, payment, user=None) -> None:
 
 def _check_counts(**counts: int) -> None:
     errors = {
-        name: ["Must be a whole number of at least 0."]
+        name: [_("Must be a whole number of at least 0.")]
         for name, value in counts.items()
         if isinstance(value, bool) or not isinstance(value, int) or value < 0
     }
@@ -177,7 +178,7 @@ def create_balance(
     _require_admin(user)
     _check_counts(sms_signatures=sms_signatures, ecp_signatures=ecp_signatures)
     conflict = StateConflictError(
-        "The company already has a balance; change it with PUT instead.",
+        _("The company already has a balance; change it with PUT instead."),
         code="balance_exists",
     )
     if CompanyBalance.objects.filter(company=company).exists():
@@ -229,19 +230,19 @@ def clean_tariff_plan(plan: TariffPlan) -> None:
     """Refuse bad fields, a backwards range, or an active range that overlaps."""
     errors = {}
     if not (plan.name or "").strip():
-        errors["name"] = ["Enter the plan's name."]
+        errors["name"] = [_("Enter the plan's name.")]
     try:
         discount = Decimal(str(plan.discount))
     except (InvalidOperation, TypeError, ValueError):
         discount = None
     if discount is None or not (0 <= discount <= 100):
-        errors["discount"] = ["The discount is a percentage from 0 to 100."]
+        errors["discount"] = [_("The discount is a percentage from 0 to 100.")]
     elif discount != discount.quantize(CENT):
-        errors["discount"] = ["Use at most two decimal places."]
+        errors["discount"] = [_("Use at most two decimal places.")]
     if plan.from_count < 1:
-        errors["from_count"] = ["A plan starts at 1 signature or more."]
+        errors["from_count"] = [_("A plan starts at 1 signature or more.")]
     if plan.to_count < plan.from_count:
-        errors["to_count"] = ["to_count must not be less than from_count."]
+        errors["to_count"] = [_("to_count must not be less than from_count.")]
     if errors:
         raise ValidationError(errors)
 
@@ -260,9 +261,17 @@ def clean_tariff_plan(plan: TariffPlan) -> None:
             raise ValidationError(
                 {
                     "from_count": [
-                        f"The range {plan.from_count}–{plan.to_count} overlaps the "
-                        f'active plan "{overlapping.name}" '
-                        f"({overlapping.from_count}–{overlapping.to_count})."
+                        _(
+                            "The range %(start)s–%(end)s overlaps the active plan "
+                            '"%(name)s" (%(other_start)s–%(other_end)s).'
+                        )
+                        % {
+                            "start": plan.from_count,
+                            "end": plan.to_count,
+                            "name": overlapping.name,
+                            "other_start": overlapping.from_count,
+                            "other_end": overlapping.to_count,
+                        }
                     ]
                 }
             )
@@ -325,8 +334,10 @@ def delete_tariff_plan(*, plan: TariffPlan, user) -> None:
     _require_admin(user)
     if plan.payment_requests.exists():
         raise StateConflictError(
-            "Payment requests use this tariff plan, so it cannot be deleted; "
-            "deactivate it instead (is_active=false).",
+            _(
+                "Payment requests use this tariff plan, so it cannot be deleted; "
+                "deactivate it instead (is_active=false)."
+            ),
             code="tariff_in_use",
         )
     plan_id = plan.pk
@@ -356,18 +367,26 @@ def check_payment_counts(
     _check_counts(sms_count=sms_count, ecp_count=ecp_count)
     total = sms_count + ecp_count
     if total == 0:
-        raise ValidationError({"sms_count": ["Buy at least one SMS or ЭЦП signature."]})
+        raise ValidationError(
+            {"sms_count": [_("Buy at least one SMS or ЭЦП signature.")]}
+        )
     if not tariff_plan.is_active:
         raise ValidationError(
-            {"tariff_plan_id": ["This tariff plan is no longer active."]}
+            {"tariff_plan_id": [_("This tariff plan is no longer active.")]}
         )
     if not tariff_plan.from_count <= total <= tariff_plan.to_count:
         raise ValidationError(
             {
                 "sms_count": [
-                    f"The plan covers {tariff_plan.from_count} to "
-                    f"{tariff_plan.to_count} signatures in total; "
-                    f"this request has {total}."
+                    _(
+                        "The plan covers %(start)s to %(end)s signatures in total; "
+                        "this request has %(total)s."
+                    )
+                    % {
+                        "start": tariff_plan.from_count,
+                        "end": tariff_plan.to_count,
+                        "total": total,
+                    }
                 ]
             }
         )
@@ -377,13 +396,16 @@ def _check_total_amount(sent, computed: Decimal) -> None:
     try:
         sent_amount = Decimal(str(sent))
     except (InvalidOperation, ValueError) as exc:
-        raise ValidationError({"total_amount": ["Enter a number."]}) from exc
+        raise ValidationError({"total_amount": [_("Enter a number.")]}) from exc
     if sent_amount != computed:
         raise ValidationError(
             {
                 "total_amount": [
-                    f"The amount sent, {sent_amount}, does not match the amount "
-                    f"computed from the tariff plan, {computed}."
+                    _(
+                        "The amount sent, %(sent)s, does not match the amount "
+                        "computed from the tariff plan, %(computed)s."
+                    )
+                    % {"sent": sent_amount, "computed": computed}
                 ]
             }
         )
@@ -396,7 +418,7 @@ def _clean_payment_url(url: str) -> str:
             URLValidator(schemes=["http", "https"])(url)
         except ValidationError as exc:
             raise ValidationError(
-                {"payment_url": ["Enter an http or https address."]}
+                {"payment_url": [_("Enter an http or https address.")]}
             ) from exc
     return url
 
@@ -405,7 +427,7 @@ def _check_payment_access(*, user, company_id: int) -> None:
     if is_platform_admin(user):
         return
     if not user.is_authenticated or user.company_id != company_id:
-        raise NotFoundError("Company not found.")
+        raise NotFoundError(_("Company not found."))
 
 
 def create_payment_request(
@@ -424,7 +446,9 @@ def create_payment_request(
     payment_url = _clean_payment_url(payment_url)
     payment_ref = (payment_ref or "").strip()
     if len(payment_ref) > PaymentRequest._meta.get_field("payment_ref").max_length:
-        raise ValidationError({"payment_ref": ["Use at most 128 characters."]})
+        raise ValidationError(
+            {"payment_ref": [_("Use at most %(n)s characters.") % {"n": 128}]}
+        )
 
     with transaction.atomic():
         # Lock the plan so it cannot be deactivated or re-ranged mid-purchase.
@@ -467,18 +491,26 @@ def change_payment_status(*, payment: PaymentRequest, status: str, user):
     """
     if status not in PaymentRequest.Status.values:
         raise ValidationError(
-            {"status": [f"Use one of: {', '.join(PaymentRequest.Status.values)}."]}
+            {
+                "status": [
+                    _("Use one of: %(values)s.")
+                    % {"values": ", ".join(PaymentRequest.Status.values)}
+                ]
+            }
         )
     _check_payment_access(user=user, company_id=payment.company_id)
     if not is_platform_admin(user) and status != PaymentRequest.Status.CANCELLED:
-        raise PermissionDenied("Company users may only cancel a payment request.")
+        raise PermissionDenied(_("Company users may only cancel a payment request."))
 
     with transaction.atomic():
         payment = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
         if payment.status != PaymentRequest.Status.PENDING:
             raise StateConflictError(
-                f"The payment request is {payment.status}; only a pending request "
-                "can change its status.",
+                _(
+                    "The payment request is %(status)s; only a pending request "
+                    "can change its status."
+                )
+                % {"status": payment.status},
                 code="payment_not_pending",
             )
         if status == PaymentRequest.Status.PENDING:
@@ -513,7 +545,8 @@ def update_payment_details(
     payment = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
     if payment.status != PaymentRequest.Status.PENDING:
         raise StateConflictError(
-            f"The payment request is {payment.status}; its details are final.",
+            _("The payment request is %(status)s; its details are final.")
+            % {"status": payment.status},
             code="payment_not_pending",
         )
     if payment_url is not None:
@@ -550,7 +583,7 @@ def delete_payment_request(*, payment: PaymentRequest, user) -> None:
     payment = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
     if payment.status == PaymentRequest.Status.PAID:
         raise StateConflictError(
-            "A paid payment request is a financial record and is never deleted.",
+            _("A paid payment request is a financial record and is never deleted."),
             code="payment_paid",
         )
     payment_id = payment.pk

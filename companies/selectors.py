@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from companies.models import Company
 from ozgecontract.errors import NotFoundError
@@ -24,7 +25,7 @@ def get_company(*, user, company_id: int) -> Company:
     try:
         return list_companies(user=user).get(pk=company_id)
     except Company.DoesNotExist as exc:
-        raise NotFoundError("Company not found.") from exc
+        raise NotFoundError(_("Company not found.")) from exc
 
 
 def get_company_by_phone(*, user, phone: str) -> Company:
@@ -36,4 +37,4 @@ def get_company_by_phone(*, user, phone: str) -> Company:
     try:
         return list_companies(user=user).get(phone=normalized)
     except Company.DoesNotExist as exc:
-        raise NotFoundError("Company not found.") from exc
+        raise NotFoundError(_("Company not found.")) from exc

@@ -3,6 +3,7 @@
 from datetime import UTC
 
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
 
@@ -12,7 +13,7 @@ from companies.models import Company
 class StrictCharField(serializers.CharField):
     """A CharField that refuses numbers, booleans and objects instead of coercing."""
 
-    default_error_messages = {"not_a_string": "Expected a string."}
+    default_error_messages = {"not_a_string": _("Expected a string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
@@ -21,7 +22,7 @@ class StrictCharField(serializers.CharField):
 
 
 class StrictEmailField(serializers.EmailField):
-    default_error_messages = {"not_a_string": "Expected a string."}
+    default_error_messages = {"not_a_string": _("Expected a string.")}
 
     def to_internal_value(self, data):
         if not isinstance(data, str):

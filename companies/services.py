@@ -35,9 +35,11 @@ NAME_MAX_LENGTH = Company._meta.get_field("name").max_length
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise ValidationError({"name": ["Enter the company name."]})
+        raise ValidationError({"name": [_("Enter the company name.")]})
     if len(name) > NAME_MAX_LENGTH:
-        raise ValidationError({"name": [f"Use at most {NAME_MAX_LENGTH} characters."]})
+        raise ValidationError(
+            {"name": [_("Use at most %(n)s characters.") % {"n": NAME_MAX_LENGTH}]}
+        )
     return name
 
 
@@ -46,7 +48,7 @@ def _clean_email(email: str) -> str:
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise ValidationError({"email": ["Enter a valid email address."]}) from exc
+        raise ValidationError({"email": [_("Enter a valid email address.")]}) from exc
     return email
 
 
@@ -89,13 +91,13 @@ def _check_unique(
             companies = companies.exclude(pk=company.pk)
             users = users.exclude(pk__in=_owner_ids(company))
         if companies.exists() or users.exists():
-            errors["email"] = ["This email address is already registered."]
+            errors["email"] = [_("This email address is already registered.")]
     if phone is not None:
         phones = Company.objects.filter(phone=phone)
         if company is not None:
             phones = phones.exclude(pk=company.pk)
         if phones.exists():
-            errors["phone"] = ["This phone number is already registered."]
+            errors["phone"] = [_("This phone number is already registered.")]
     if errors:
         raise ValidationError(errors)
 
@@ -193,7 +195,9 @@ def check_can_manage_company(*, user, company: Company) -> None:
         return
     if user.company_id == company.pk and user.is_owner:
         return
-    raise PermissionDenied("Only the company's owner or an administrator may do this.")
+    raise PermissionDenied(
+        _("Only the company's owner or an administrator may do this.")
+    )
 
 
 def update_company(
@@ -211,7 +215,7 @@ def update_company(
     owner = primary_owner(company)
     if password is not None and owner is None:
         raise StateConflictError(
-            "The company has no owner account to set a password on."
+            _("The company has no owner account to set a password on.")
         )
     changes = clean_company_fields(
         company=company, name=name, email=email, phone=phone, bin=bin, password=password
@@ -257,12 +261,12 @@ def delete_company(*, company: Company, user) -> None:
         company.contracts.filter(status=Contract.Status.SIGNED).exists()
     ):
         raise StateConflictError(
-            "The company has signed contracts; they are evidence and are kept.",
+            _("The company has signed contracts; they are evidence and are kept."),
             code="has_signed_contracts",
         )
     if company.payment_requests.filter(status=PaymentRequest.Status.PAID).exists():
         raise StateConflictError(
-            "The company has paid payment requests; they are kept as records.",
+            _("The company has paid payment requests; they are kept as records."),
             code="has_paid_payments",
         )
 
@@ -416,7 +420,7 @@ def check_login_allowed(*, email: str, ip: str | None) -> None:
     if retry_after > 0:
         security_logger.warning("login throttled ip=%s", ip)
         raise TooManyAttemptsError(
-            "Too many failed logins; try again later.", retry_after=retry_after
+            _("Too many failed logins; try again later."), retry_after=retry_after
         )
 
 

@@ -28,3 +28,9 @@ def plan(db):
 def iso(value):
     """Render a datetime the way the API does: UTC, seconds, Z."""
     return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+@pytest.fixture
+def english(settings):
+    """Answer in English: these tests pin exact messages, translations may change."""
+    settings.LANGUAGE_CODE = "en"

@@ -6,7 +6,11 @@ from django.contrib.messages import get_messages
 from billing.models import BalanceEntry, CompanyBalance, PaymentRequest, TariffPlan
 from ozgecontract.tests.factories import CompanyFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("prices")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("prices"),
+    pytest.mark.usefixtures("english"),
+]
 
 
 @pytest.fixture

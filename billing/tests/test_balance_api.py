@@ -4,7 +4,7 @@ from billing.models import BalanceEntry, CompanyBalance
 from billing.tests.conftest import iso
 from ozgecontract.tests.factories import CompanyFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def balance_json(balance):

@@ -10,7 +10,7 @@ from billing.services import (
 from billing.tests.conftest import iso
 from ozgecontract.tests.factories import SignatureFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def entry_json(entry):

@@ -6,7 +6,11 @@ from billing.models import PaymentRequest
 from billing.tests.conftest import iso
 from ozgecontract.tests.factories import TariffPlanFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("prices")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("prices"),
+    pytest.mark.usefixtures("english"),
+]
 
 
 def payment_json(payment):

@@ -6,7 +6,11 @@ from django.utils import timezone
 from billing.models import BalanceEntry, PaymentRequest
 from billing.tests.conftest import iso
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("prices")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("prices"),
+    pytest.mark.usefixtures("english"),
+]
 
 
 @pytest.fixture

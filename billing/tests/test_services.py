@@ -8,7 +8,11 @@ from billing.models import BalanceEntry, PaymentRequest
 from ozgecontract.errors import BalanceExhaustedError, NotFoundError
 from ozgecontract.tests.factories import SignatureFactory, TariffPlanFactory
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("prices")]
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("prices"),
+    pytest.mark.usefixtures("english"),
+]
 
 
 @pytest.mark.parametrize(

@@ -4,7 +4,7 @@ from billing.models import PaymentRequest, TariffPlan
 from billing.tests.conftest import iso
 from ozgecontract.tests.factories import TariffPlanFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 BODY = {
     "name": "Базовый",

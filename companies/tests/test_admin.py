@@ -10,7 +10,7 @@ from companies.models import Company, User
 from contracts.models import Contract
 from ozgecontract.tests.factories import ContractFactory, SignatureFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ from rest_framework_simplejwt.tokens import AccessToken
 from companies.services import LOGIN_FAILURE_LIMIT
 from ozgecontract.tests.factories import PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_owner_gets_tokens_that_open_the_api(anonymous, owner):
@@ -44,7 +44,7 @@ def test_wrong_password_is_401_in_the_error_shape(anonymous, owner):
 
     assert response.status_code == 401
     assert response.json() == {
-        "detail": "Не найдено активной учетной записи с указанными данными",
+        "detail": "No active account found with the given credentials",
         "code": "no_active_account",
     }
 

@@ -12,7 +12,7 @@ from ozgecontract.tests.factories import (
 )
 from templates_app.models import Template
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def test_owner_deletes_a_company_with_its_unsigned_work(owner_api, company, owner):

@@ -2,7 +2,7 @@ import pytest
 
 from ozgecontract.tests.factories import CompanyFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 
 def company_json(company):

@@ -4,7 +4,7 @@ from billing.models import CompanyBalance
 from companies.models import Company, User
 from ozgecontract.tests.factories import PASSWORD
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 BODY = {
     "name": "ТОО Рога и Копыта",
@@ -109,9 +109,7 @@ def test_an_invalid_phone_is_400(anonymous, phone):
     response = register(anonymous, phone=phone)
 
     assert response.status_code == 400
-    assert response.json()["fields"] == {
-        "phone": ["Введите правильный номер телефона."]
-    }
+    assert response.json()["fields"] == {"phone": ["Enter a valid phone number."]}
     assert not Company.objects.exists()
 
 

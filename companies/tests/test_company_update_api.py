@@ -3,7 +3,7 @@ import pytest
 from companies.models import Company, User
 from ozgecontract.tests.factories import PASSWORD, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
 
 NEW = {
     "name": "Новое название",

@@ -8,6 +8,8 @@ from companies.models import Company, User
 from companies.services import register_company, update_company
 from ozgecontract.tests.factories import PASSWORD
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_register_company_is_callable_with_keywords_and_logs_ids(db, caplog):
     with caplog.at_level("INFO", logger="companies.services"):
