@@ -337,8 +337,3 @@ def test_the_seal_forbids_any_later_signature():
 
     with pytest.raises(SigningError, match="forbids all changes"):
         signers.sign_pdf(writer, metadata, signer=sealing.platform_seal().signer)
-
-
-def test_mask_iin_keeps_only_the_last_four_digits():
-    assert sealing.mask_iin("850615300129") == "********0129"
-    assert sealing.mask_iin("123") == "***"

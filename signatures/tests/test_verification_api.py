@@ -13,7 +13,7 @@ from pyhanko.sign import signers
 
 from ozgecontract.pdf import html_to_pdf
 from ozgecontract.tests.factories import ContractFactory
-from signatures import sealing
+from signatures import sealing, verification
 from signatures.tests.test_sealing import make_pkcs12, make_signed_contract
 
 
@@ -154,7 +154,7 @@ def test_no_changed_byte_anywhere_passes_as_authentic(db):
     positions = range(header, len(signed), max(1, len(signed) // 150))
 
     verdicts = {
-        sealing.verify_pdf(pdf_bytes=flip_byte(signed, position)).verdict
+        verification.verify_pdf(pdf_bytes=flip_byte(signed, position)).verdict
         for position in positions
     }
 
@@ -267,7 +267,7 @@ def test_an_empty_file_is_refused(anonymous, db):
 
 
 def test_a_file_over_the_limit_is_refused_with_413(anonymous, db, monkeypatch):
-    monkeypatch.setattr(sealing, "MAX_VERIFY_UPLOAD_BYTES", 1000)
+    monkeypatch.setattr(verification, "MAX_VERIFY_UPLOAD_BYTES", 1000)
 
     response = upload(anonymous, b"%PDF-1.7\n" + b"0" * 1000)
 
@@ -281,7 +281,7 @@ def test_a_body_over_the_limit_is_refused_before_it_is_read(anonymous, db):
         "/verify",
         data=b"x",
         content_type="multipart/form-data; boundary=x",
-        CONTENT_LENGTH=str(sealing.MAX_VERIFY_UPLOAD_BYTES + 10**6),
+        CONTENT_LENGTH=str(verification.MAX_VERIFY_UPLOAD_BYTES + 10**6),
     )
 
     assert response.status_code == 413
@@ -319,3 +319,8 @@ def test_the_api_is_documented_in_the_schema(anonymous, db):
     operation = schema["paths"]["/verify"]["post"]
     assert "multipart/form-data" in operation["requestBody"]["content"]
     assert "/verify/" not in schema["paths"]
+
+
+def test_mask_iin_keeps_only_the_last_four_digits():
+    assert verification.mask_iin("850615300129") == "********0129"
+    assert verification.mask_iin("123") == "***"

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from contracts.models import Contract
 from ozgecontract.pdf import html_to_pdf
 from ozgecontract.tests.factories import ContractFactory, SignatureFactory
-from signatures import sealing
+from signatures import verification
 from signatures.tests.test_sealing import make_signed_contract
 
 
@@ -125,7 +125,7 @@ def test_an_oversized_upload_is_refused_before_the_csrf_check(browser, db):
         "/verify/",
         data=b"x",
         content_type="multipart/form-data; boundary=x",
-        CONTENT_LENGTH=str(sealing.MAX_VERIFY_UPLOAD_BYTES + 10**6),
+        CONTENT_LENGTH=str(verification.MAX_VERIFY_UPLOAD_BYTES + 10**6),
     )
 
     assert response.status_code == 413
@@ -180,19 +180,21 @@ def test_qr_target_shows_the_signed_contract(client, db):
     assert f"/verify/{contract.contract_token}/signed.pdf" in html
 
 
-def test_qr_target_downloads_the_sealed_pdf(client, db):
-    signature, _, signed = make_signed_contract(number="OC 42/A")
+@pytest.mark.parametrize(
+    ("number", "filename"),
+    [("OC 42/A", "contract-OC_42_A.pdf"), ("Д-42", "contract-_-42.pdf")],
+)
+def test_qr_target_downloads_the_sealed_pdf(client, db, number, filename):
+    signature, _, signed = make_signed_contract(number=number)
     token = signature.contract.contract_token
 
     response = client.get(f"/verify/{token}/signed.pdf")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
-    assert response["Content-Disposition"] == (
-        'attachment; filename="contract-OC_42_A.pdf"'
-    )
+    assert response["Content-Disposition"] == f'attachment; filename="{filename}"'
     assert response.content == signed
-    assert sealing.verify_pdf(pdf_bytes=response.content).verdict == "authentic"
+    assert verification.verify_pdf(pdf_bytes=response.content).verdict == "authentic"
 
 
 def test_a_signed_pdf_not_built_yet_is_built_on_download(client, db):
@@ -203,7 +205,7 @@ def test_a_signed_pdf_not_built_yet_is_built_on_download(client, db):
 
     assert response.status_code == 200
     pdf = response.content
-    assert sealing.verify_pdf(pdf_bytes=pdf).verdict == "authentic"
+    assert verification.verify_pdf(pdf_bytes=pdf).verdict == "authentic"
     text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     assert "OC-00091" in text
 

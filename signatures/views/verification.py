@@ -34,8 +34,16 @@ from rest_framework.response import Response
 from rest_framework.throttling import SimpleRateThrottle
 
 from ozgecontract.errors import DomainError, NotFoundError, TooManyAttemptsError
-from signatures import sealing
 from signatures.certificate import format_almaty
+from signatures.services import ensure_signed_pdf
+from signatures.verification import (
+    MAX_VERIFY_UPLOAD_BYTES,
+    mask_iin,
+    raise_too_large,
+    read_verification_upload,
+    verify_contract_token,
+    verify_pdf,
+)
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("ozgecontract.security")
@@ -71,8 +79,8 @@ def _guard_upload_request(request) -> None:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
         length = 0
-    if length > sealing.MAX_VERIFY_UPLOAD_BYTES + _MULTIPART_OVERHEAD:
-        sealing.raise_too_large()
+    if length > MAX_VERIFY_UPLOAD_BYTES + _MULTIPART_OVERHEAD:
+        raise_too_large()
 
 
 # --- the API: POST /verify -------------------------------------------------
@@ -96,7 +104,7 @@ class VerificationSignatureSerializer(serializers.Serializer):
     signed_pdf_sha256 = serializers.CharField()
 
     def get_client_iin(self, signature) -> str:
-        return sealing.mask_iin(signature.client_iin)
+        return mask_iin(signature.client_iin)
 
     def get_signed_at_almaty(self, signature) -> str:
         return format_almaty(signature.signed_at)
@@ -150,8 +158,8 @@ class VerificationUploadSerializer(serializers.Serializer):
 @parser_classes([MultiPartParser])
 def verification_api(request):
     _guard_upload_request(request)
-    pdf_bytes = sealing.read_verification_upload(request.FILES.get("file"))
-    result = sealing.verify_pdf(pdf_bytes=pdf_bytes)
+    pdf_bytes = read_verification_upload(request.FILES.get("file"))
+    result = verify_pdf(pdf_bytes=pdf_bytes)
     return Response(VerificationSerializer(result).data)
 
 
@@ -187,8 +195,8 @@ def _verification_page(request):
     if not form.is_valid():
         return _upload_page(request, form, status=400)
     try:
-        pdf_bytes = sealing.read_verification_upload(form.cleaned_data["file"])
-        result = sealing.verify_pdf(pdf_bytes=pdf_bytes)
+        pdf_bytes = read_verification_upload(form.cleaned_data["file"])
+        result = verify_pdf(pdf_bytes=pdf_bytes)
     except DomainError as exc:
         return _upload_failed(request, form, exc)
     return _upload_page(request, VerificationUploadForm(), result=result)
@@ -213,7 +221,7 @@ def _upload_page(request, form, *, result=None, error="", status=200, headers=No
 @require_GET
 def contract_verification_page(request, token):
     try:
-        found = sealing.verify_contract_token(token)
+        found = verify_contract_token(token)
     except NotFoundError:
         security_logger.info("verification page: unknown contract token")
         return render(request, "signatures/verify/not_found.html", status=404)
@@ -229,18 +237,17 @@ def contract_verification_page(request, token):
 @require_GET
 def signed_pdf_download(request, token):
     try:
-        found = sealing.verify_contract_token(token)
+        found = verify_contract_token(token)
     except NotFoundError:
         security_logger.info("signed PDF download: unknown contract token")
         return render(request, "signatures/verify/not_found.html", status=404)
     if found.signature is None:
         return render(request, "signatures/verify/not_found.html", status=404)
 
-    # Imported here: the signing services import this app's sealing module.
-    from signatures.services import ensure_signed_pdf
-
     pdf = ensure_signed_pdf(signature=found.signature)
-    number = re.sub(r"[^\w-]", "_", found.contract.number or str(found.contract.pk))
+    number = re.sub(
+        r"[^\w-]", "_", found.contract.number or str(found.contract.pk), flags=re.ASCII
+    )
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="contract-{number}.pdf"'
     return response
@@ -252,7 +259,7 @@ def _signature_facts(signature) -> dict | None:
         return None
     return {
         "client_name": signature.client_name,
-        "client_iin": sealing.mask_iin(signature.client_iin),
+        "client_iin": mask_iin(signature.client_iin),
         "method": signature.method,
         "method_label": signature.get_method_display(),
         "signed_at": format_almaty(signature.signed_at),
