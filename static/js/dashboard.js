@@ -9,7 +9,7 @@
   }
 
   function format(text, values) {
-    return text.replace(/%\((\w+)\)s/g, function (_, key) {
+    return text.replace(/\{(\w+)\}/g, function (_, key) {
       return values[key];
     });
   }
