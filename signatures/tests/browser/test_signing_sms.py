@@ -5,6 +5,7 @@ import pytest
 from contracts.models import Contract, ContractField
 from ozgecontract.tests.factories import ContractFactory, ContractFieldFactory
 from signatures.models import AuditEvent, Signature
+from signatures.tests.browser.conftest import PHONE_SIZE
 from signatures.tests.conftest import VALID_IIN, last_code, pdf_text, set_balance
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -125,3 +126,33 @@ def test_client_signs_by_sms_on_a_phone(
     ) == ["opened", "code_sent", "code_verified", "signed"]
     values = dict(contract.fields.values_list("field_name", "value"))
     assert values == {"work": "Ремонт кровли и фасада", "summ": "150000"}
+
+
+def test_client_signs_by_sms_with_javascript_off(
+    live_server, settings, chromium, shots, company
+):
+    set_balance(company, sms=1)
+    contract = ContractFactory(company=company, number="NOJS-0001")
+    context = chromium.new_context(viewport=PHONE_SIZE, java_script_enabled=False)
+    page = context.new_page()
+
+    page.goto(f"{live_server.url}/sign/{contract.contract_token}/")
+    assert page.get_by_test_id("ecp-sign").is_hidden()
+    page.fill("[name=client_name]", CLIENT_NAME)
+    page.fill("[name=client_iin]", VALID_IIN)
+    page.fill("[name=client_phone]", "+77011234567")
+    for number in (1, 2, 3):
+        page.check(f"#id_consent_{number}")
+    page.get_by_test_id("send-code").click()
+    page.wait_for_selector("[data-testid=code-form]")
+    # Without the countdown the page says when a new code may be asked for.
+    assert (
+        "Новый код можно запросить в" in page.get_by_test_id("resend-form").inner_text()
+    )
+    shots(page, "code-without-js")
+    page.fill("[name=code]", last_code(settings))
+    page.get_by_test_id("sign").click()
+    page.wait_for_selector("[data-testid=done]")
+    context.close()
+
+    assert Contract.objects.get(pk=contract.pk).status == Contract.Status.SIGNED
