@@ -11,8 +11,10 @@ from ozgecontract.tenancy import scope_to_company
 
 def get_balance(*, user, company_id: int) -> CompanyBalance:
     try:
+        # company__pk, not company_id: Django turns an id beyond BIGINT into
+        # "no row" only on a primary-key lookup; a raw FK column overflows.
         return scope_to_company(CompanyBalance.objects.all(), user).get(
-            company_id=company_id
+            company__pk=company_id
         )
     except CompanyBalance.DoesNotExist as exc:
         raise NotFoundError(_("Balance not found.")) from exc
