@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from companies.models import Company
 from ozgecontract.errors import NotFoundError
 from ozgecontract.routing import api_path, api_patterns
-from ozgecontract.tenancy import check_company_access
+from ozgecontract.tenancy import check_company_access, is_platform_admin
 from stats.selectors import company_stats
 from stats.serializers import CompanyStatsSerializer
 
@@ -27,7 +27,11 @@ class CompanyStats(generics.GenericAPIView):
 
     def get(self, request, company_id):
         check_company_access(request.user, company_id)
-        if not Company.objects.filter(pk=company_id).exists():
+        # Staff may only name their own company, which exists; an admin may
+        # name any id, so only then is existence checked.
+        if is_platform_admin(request.user) and not (
+            Company.objects.filter(pk=company_id).exists()
+        ):
             raise NotFoundError("Company not found.")
         return Response(self.get_serializer(company_stats(company_id=company_id)).data)
 
