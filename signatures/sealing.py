@@ -14,6 +14,7 @@ Either is loaded once per process.
 platform's certificates; `signatures.verification` tells what a file is.
 """
 
+import asyncio
 import fcntl
 import hashlib
 import io
@@ -21,6 +22,7 @@ import logging
 import os
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -281,7 +283,22 @@ def seal_pdf(pdf_bytes: bytes) -> bytes:
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
     writer = IncrementalPdfFileWriter(io.BytesIO(pdf_bytes), strict=False)
-    return signers.sign_pdf(writer, metadata, signer=seal.signer).getvalue()
+    out = _outside_event_loop(signers.sign_pdf, writer, metadata, signer=seal.signer)
+    return out.getvalue()
+
+
+def _outside_event_loop(function, *args, **kwargs):
+    """Call one of pyHanko's sync functions, even from a thread running a loop.
+
+    They wrap `asyncio.run()`, which refuses to start inside a running event
+    loop (an async caller, a browser-driving test); a worker thread has none.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return function(*args, **kwargs)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(function, *args, **kwargs).result()
 
 
 # --- checking a seal -------------------------------------------------------
@@ -357,8 +374,12 @@ def _check_signature(embedded, pdf_bytes: bytes) -> SealReport:
     )
     usage = KeyUsageConstraints(key_usage={"digital_signature", "non_repudiation"})
     try:
-        result = validate_pdf_signature(
-            embedded, context, key_usage_settings=usage, skip_diff=True
+        result = _outside_event_loop(
+            validate_pdf_signature,
+            embedded,
+            context,
+            key_usage_settings=usage,
+            skip_diff=True,
         )
         _, _, tail_start, tail_length = (int(n) for n in embedded.byte_range)
         signed_by = _common_name(result.signing_cert)

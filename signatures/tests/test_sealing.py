@@ -1,5 +1,6 @@
 """The platform seal: its certificate, the sealed signed PDF, pyHanko's own verdict."""
 
+import asyncio
 import hashlib
 import io
 import os
@@ -337,3 +338,16 @@ def test_the_seal_forbids_any_later_signature():
 
     with pytest.raises(SigningError, match="forbids all changes"):
         signers.sign_pdf(writer, metadata, signer=sealing.platform_seal().signer)
+
+
+def test_sealing_and_checking_work_inside_a_running_event_loop():
+    # pyHanko's sync API wraps asyncio.run(); an async caller must not break it.
+    pdf = html_to_pdf("<p>Договор</p>")
+
+    async def seal_and_check():
+        sealed = sealing.seal_pdf(pdf)
+        return sealing.inspect_seal(sealed)
+
+    report = asyncio.run(seal_and_check())
+
+    assert report.status == sealing.SealStatus.INTACT
