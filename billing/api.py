@@ -27,6 +27,8 @@ from ozgecontract.routing import api_path, api_patterns
 from ozgecontract.tenancy import IsPlatformAdmin, is_platform_admin
 
 CONFLICT = OpenApiResponse(description="The object's state does not allow this.")
+# Public reads: a token is optional (the {} entry means "no auth").
+PUBLIC = [{"jwtAuth": []}, {"cookieAuth": []}, {}]
 
 
 class PublicReadAdminWrite(permissions.BasePermission):
@@ -136,7 +138,8 @@ class TariffPlanList(generics.ListAPIView):
     @extend_schema(
         parameters=[
             OpenApiParameter("is_active", OpenApiTypes.BOOL, description="Filter.")
-        ]
+        ],
+        auth=PUBLIC,
     )
     def get(self, request, *args, **kwargs):
         return super().get(request, *args, **kwargs)
@@ -159,6 +162,7 @@ class TariffPlanDetail(generics.GenericAPIView):
     permission_classes = [PublicReadAdminWrite]
     queryset = TariffPlan.objects.none()
 
+    @extend_schema(auth=PUBLIC)
     def get(self, request, pk):
         plan = selectors.get_tariff_plan(plan_id=pk)
         return Response(TariffPlanSerializer(plan).data)
