@@ -354,3 +354,30 @@ def test_anonymous_deleting_a_request_gets_401(anonymous, company, plan):
     payment = make_payment(company, plan)
 
     assert anonymous.delete(f"/payment_requests/{payment.pk}").status_code == 401
+
+
+def test_anonymous_listing_requests_gets_401(anonymous, db):
+    assert anonymous.get("/payment_requests").status_code == 401
+
+
+def test_admin_lists_every_request(admin_api, company, other_company, plan):
+    first = make_payment(company, plan)
+    second = make_payment(other_company, plan)
+
+    response = admin_api.get("/payment_requests")
+
+    assert response.json() == [payment_json(second), payment_json(first)]
+
+
+@pytest.mark.parametrize("rows", [1, 50])
+def test_plain_list_query_count_does_not_grow(
+    member_api, company, plan, django_assert_num_queries, rows
+):
+    for _ in range(rows):
+        make_payment(company, plan)
+
+    # user, count, page
+    with django_assert_num_queries(3):
+        response = member_api.get("/payment_requests")
+
+    assert len(response.json()) == rows

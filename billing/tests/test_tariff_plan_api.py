@@ -289,3 +289,11 @@ def test_company_users_cannot_delete_plans(member_api, plan):
 
 def test_anonymous_cannot_delete_plans(anonymous, plan):
     assert anonymous.delete(f"/tariff-plans/{plan.pk}").status_code == 401
+
+
+def test_anonymous_cannot_update_plans(anonymous, plan):
+    response = anonymous.put(f"/tariff-plans/{plan.pk}", BODY, format="json")
+
+    assert response.status_code == 401
+    plan.refresh_from_db()
+    assert plan.name == "Базовый"
