@@ -11,7 +11,8 @@ Typical use in a test::
     pki.trust(settings, tmp_path)  # ECP_TRUST_DIR now holds the test root CA
     cms_b64 = pki.sign(pdf_bytes, pki.person())  # a detached CMS, base64
 
-Variants: `pki.person(iin=pki.OTHER_IIN)`, `pki.person(expired=True)`,
+Variants: `pki.person(iin=pki.OTHER_IIN)`, `pki.person(company_bin=pki.BIN)`,
+`pki.person(expired=True)`, `pki.person(usage="encipher")`,
 `pki.person(issuer=pki.untrusted_ca())`, `pki.sign(b"other bytes", ...)`,
 `pki.gost_cms(...)` (with `pki.gost_person()`, a GOST-keyed certificate).
 """
