@@ -10,6 +10,7 @@ from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
 
 from companies.decorators import company_required
@@ -209,6 +210,7 @@ def _file_label(contract: Contract) -> str:
 
 
 @company_required
+@xframe_options_sameorigin
 def contract_document(request, contract_id: int):
     contract = _load_contract(request, contract_id)
 
