@@ -627,13 +627,47 @@ def ensure_certificate_pdf(*, signature: Signature) -> bytes:
 def ensure_signed_pdf(
     *, signature: Signature, contract_pdf: bytes | None = None
 ) -> bytes:
-    """Return the signed PDF (contract + certificate), building it if missing."""
+    """Return the signed PDF (contract + certificate), building it if missing.
+
+    Locks the signature row while building: two downloads racing must not
+    seal two different files of which only one hash is recorded.
+    """
     if signature.signed_pdf:
         with signature.signed_pdf.open("rb") as handle:
             return handle.read()
-    certificate_pdf = ensure_certificate_pdf(signature=signature)
+    with transaction.atomic():
+        locked = (
+            Signature.objects.select_for_update()
+            .select_related("contract__company")
+            .get(pk=signature.pk)
+        )
+        if locked.signed_pdf:
+            with locked.signed_pdf.open("rb") as handle:
+                pdf = handle.read()
+        else:
+            pdf = _build_signed_pdf(signature=locked, contract_pdf=contract_pdf)
+    for field in ("certificate_pdf", "signed_pdf", "signed_pdf_sha256"):
+        setattr(signature, field, getattr(locked, field))
+    return pdf
+
+
+def _build_signed_pdf(*, signature: Signature, contract_pdf: bytes | None) -> bytes:
     if contract_pdf is None:
         contract_pdf = contract_document(contract=signature.contract)
+    if (
+        signature.document_sha256
+        and hashlib.sha256(contract_pdf).hexdigest() != signature.document_sha256
+    ):
+        logger.error(
+            "contract pdf differs from the signed one signature=%s contract=%s",
+            signature.pk,
+            signature.contract_id,
+        )
+        raise StateConflictError(
+            "The contract document no longer matches the one that was signed.",
+            code="document_mismatch",
+        )
+    certificate_pdf = ensure_certificate_pdf(signature=signature)
     return build_signed_pdf(
         signature=signature, contract_pdf=contract_pdf, certificate_pdf=certificate_pdf
     )

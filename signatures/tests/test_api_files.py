@@ -3,6 +3,7 @@
 import io
 
 import pytest
+from django.core.files.base import ContentFile
 from pypdf import PdfReader
 
 from ozgecontract.tests.factories import SignatureFactory
@@ -117,6 +118,21 @@ def test_documents_that_failed_at_signing_are_built_on_download(
     signature.refresh_from_db()
     assert signature.signed_pdf
     assert len(signature.signed_pdf_sha256) == 64
+
+
+def test_a_changed_contract_pdf_is_never_sealed_as_the_signed_one(
+    owner_api, signed, contract
+):
+    Signature.objects.filter(pk=signed.pk).update(signed_pdf="")
+    contract.refresh_from_db()
+    contract.generated_pdf.save("other.pdf", ContentFile(b"%PDF-1.7 other"))
+
+    response = owner_api.get(f"/signatures/{signed.pk}/document")
+
+    assert response.status_code == 409
+    assert response.json()["code"] == "document_mismatch"
+    signed.refresh_from_db()
+    assert not signed.signed_pdf
 
 
 def test_stored_files_are_served_as_stored(owner_api, signed):
