@@ -381,3 +381,17 @@ def test_plain_list_query_count_does_not_grow(
         response = member_api.get("/payment_requests")
 
     assert len(response.json()) == rows
+
+
+def test_the_amount_mismatch_is_explained_in_russian(owner_api, company, plan):
+    response = owner_api.post(
+        "/payment_requests",
+        body(plan, total_amount=2500),
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+
+    assert response.json()["fields"]["total_amount"] == [
+        "Переданная сумма 2500.00 не совпадает с суммой, рассчитанной по тарифу: "
+        "2250.00."
+    ]

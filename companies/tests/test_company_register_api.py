@@ -176,3 +176,22 @@ def test_a_blank_name_is_400(anonymous):
 
 def test_factory_password_is_strong_enough_for_the_rules(anonymous):
     assert register(anonymous, password=PASSWORD).status_code == 201
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("ru", "Этот адрес электронной почты уже зарегистрирован."),
+        ("kk", "Бұл электрондық пошта мекенжайы тіркелген."),
+        ("en", "This email address is already registered."),
+    ],
+)
+def test_errors_follow_accept_language(anonymous, company, language, message):
+    response = anonymous.post(
+        "/companies/register",
+        {**BODY, "email": company.email},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE=language,
+    )
+
+    assert response.json()["fields"]["email"] == [message]
