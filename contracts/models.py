@@ -57,6 +57,13 @@ class Contract(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [models.Index(fields=["company", "status"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["company", "number"],
+                condition=~models.Q(number=""),
+                name="contract_number_unique_per_company",
+            ),
+        ]
 
     def __str__(self):
         return self.number or f"Contract #{self.pk}"
@@ -68,6 +75,13 @@ class Contract(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.expires_at is not None and self.expires_at <= timezone.now()
+
+    @property
+    def current_status(self) -> str:
+        """Return the status shown: a pending contract past its deadline is expired."""
+        if self.status == self.Status.PENDING and self.is_expired:
+            return self.Status.EXPIRED
+        return self.status
 
 
 class ContractField(models.Model):

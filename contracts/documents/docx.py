@@ -1,0 +1,301 @@
+"""DOCX templates: intake checks, placeholder discovery and rendering.
+
+A DOCX is a zip of XML parts. Before docxtpl (python-docx) ever opens an
+upload, `check_docx_package` proves it is a Word document that is safe to
+open: a bounded zip (a zip bomb is refused before anything is inflated past
+the bound), XML without DOCTYPE or entities, no relationship or field code
+that would make a converter fetch something from outside.
+"""
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+
+from docx.opc.exceptions import PackageNotFoundError
+from docxtpl import DocxTemplate
+from jinja2 import meta, nodes
+from jinja2.exceptions import TemplateError, TemplateSyntaxError
+from lxml import etree
+
+from contracts.documents.sandbox import ContractTemplateEnvironment
+
+MAX_ENTRIES = 1000
+MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
+MAX_PLACEHOLDER_LENGTH = 100
+_READ_CHUNK = 1024 * 1024
+_CONTEXT_CHARS = 60
+
+# Relationship types a converter could follow to fetch an outside resource
+# are refused when external; a hyperlink is only ever a link in the PDF.
+_HYPERLINK_TYPE_SUFFIX = "/hyperlink"
+# Field codes that make Word or LibreOffice load content from a path or URL.
+_FETCHING_FIELD_CODES = frozenset(
+    {"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK", "DDE", "DDEAUTO", "IMPORT"}
+)
+_W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
+
+
+class TemplateRejectedError(ValueError):
+    """The upload is not a Word document that can be safely used as a template."""
+
+
+class TemplateRenderError(ValueError):
+    """A stored template could not be rendered with the given values."""
+
+
+@dataclass(frozen=True)
+class _Source:
+    label: str
+    text: str
+
+
+def _xml_parser() -> etree.XMLParser:
+    return etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
+    )
+
+
+def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
+    """Inflate one entry, refusing it as soon as it passes `budget` bytes."""
+    chunks = []
+    size = 0
+    with archive.open(info) as handle:
+        while chunk := handle.read(_READ_CHUNK):
+            size += len(chunk)
+            if size > budget:
+                raise TemplateRejectedError(
+                    "The file unpacks to more data than a Word document may hold "
+                    "(possible zip bomb)."
+                )
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _check_xml_part(name: str, data: bytes) -> etree._Element:
+    try:
+        root = etree.fromstring(data, parser=_xml_parser())
+    except etree.XMLSyntaxError as exc:
+        raise TemplateRejectedError(
+            f"The document part {name} is not well-formed XML."
+        ) from exc
+    docinfo = root.getroottree().docinfo
+    if docinfo.doctype or docinfo.internalDTD is not None:
+        raise TemplateRejectedError(
+            f"The document part {name} declares a DOCTYPE or entities; "
+            "Word documents never do."
+        )
+    return root
+
+
+def _check_relationships(name: str, root: etree._Element) -> None:
+    for rel in root.iter(f"{{{_RELS_NS}}}Relationship"):
+        if rel.get("TargetMode", "").lower() != "external":
+            continue
+        if rel.get("Type", "").endswith(_HYPERLINK_TYPE_SUFFIX):
+            continue
+        kind = rel.get("Type", "").rsplit("/", 1)[-1] or "resource"
+        raise TemplateRejectedError(
+            f"The document links an outside {kind} ({name}); embed images and "
+            "content in the file instead of linking them."
+        )
+
+
+def _field_instructions(root: etree._Element) -> list[str]:
+    """Return every field instruction of a part (simple and complex fields)."""
+    found = [
+        el.get(f"{{{_W_NS}}}instr", "") for el in root.iter(f"{{{_W_NS}}}fldSimple")
+    ]
+    # A complex field's instruction may be split over many runs between its
+    # "begin" and "separate" marks; fields nest, hence the stack.
+    stack: list[list[str]] = []
+    for el in root.iter(f"{{{_W_NS}}}fldChar", f"{{{_W_NS}}}instrText"):
+        if el.tag.endswith("instrText"):
+            if stack:
+                stack[-1].append(el.text or "")
+            else:
+                found.append(el.text or "")
+        elif el.get(f"{{{_W_NS}}}fldCharType") == "begin":
+            stack.append([])
+        elif el.get(f"{{{_W_NS}}}fldCharType") == "end" and stack:
+            found.append("".join(stack.pop()))
+    found += ["".join(parts) for parts in stack]
+    return found
+
+
+def _check_field_codes(name: str, root: etree._Element) -> None:
+    for instruction in _field_instructions(root):
+        words = instruction.split()
+        keyword = words[0].upper() if words else ""
+        if keyword in _FETCHING_FIELD_CODES:
+            raise TemplateRejectedError(
+                f"The document uses the field {keyword} ({name}), which loads "
+                "content from outside the file."
+            )
+
+
+def check_docx_package(data: bytes) -> None:
+    """Raise TemplateRejectedError unless `data` is a bounded, self-contained DOCX."""
+    if not data:
+        raise TemplateRejectedError("The file is empty.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise TemplateRejectedError("The file is not a Word document (.docx).") from exc
+
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ENTRIES:
+            raise TemplateRejectedError(
+                f"The file holds {len(entries)} parts; a Word document template "
+                f"may hold at most {MAX_ENTRIES}."
+            )
+        declared = sum(info.file_size for info in entries)
+        if declared > MAX_UNCOMPRESSED_BYTES:
+            raise TemplateRejectedError(
+                "The file unpacks to more data than a Word document may hold "
+                "(possible zip bomb)."
+            )
+        names = {info.filename for info in entries}
+        if "word/document.xml" not in names or "[Content_Types].xml" not in names:
+            raise TemplateRejectedError(
+                "The file is not a Word document (.docx): it has no word/document.xml."
+            )
+
+        budget = MAX_UNCOMPRESSED_BYTES
+        for info in entries:
+            if info.flag_bits & 0x1:
+                raise TemplateRejectedError("The file is encrypted.")
+            try:
+                content = _read_entry(archive, info, budget)
+            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+                raise TemplateRejectedError(
+                    "The file is damaged: it cannot be unpacked."
+                ) from exc
+            except (NotImplementedError, RuntimeError) as exc:
+                raise TemplateRejectedError(
+                    "The file uses an unsupported compression or encryption."
+                ) from exc
+            budget -= len(content)
+            lower = info.filename.lower()
+            if not (lower.endswith(".xml") or lower.endswith(".rels")):
+                continue
+            root = _check_xml_part(info.filename, content)
+            if lower.endswith(".rels"):
+                _check_relationships(info.filename, root)
+            else:
+                _check_field_codes(info.filename, root)
+
+
+def _open_template(data: bytes) -> DocxTemplate:
+    template = DocxTemplate(io.BytesIO(data))
+    try:
+        template.init_docx()
+    except (PackageNotFoundError, KeyError, ValueError, etree.LxmlError) as exc:
+        raise TemplateRejectedError(
+            "The file is not a valid Word document (.docx)."
+        ) from exc
+    return template
+
+
+def _template_sources(template: DocxTemplate) -> list[_Source]:
+    """Return the Jinja sources docxtpl renders, headers first, in page order."""
+    sources = [
+        _Source("header", template.patch_xml(template.get_part_xml(part)))
+        for _key, part in template.get_headers_footers(template.HEADER_URI)
+    ]
+    sources.append(_Source("body", template.patch_xml(template.get_xml())))
+    sources += [
+        _Source("footer", template.patch_xml(template.get_part_xml(part)))
+        for _key, part in template.get_headers_footers(template.FOOTER_URI)
+    ]
+    footnotes_type = (
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
+    )
+    for part in template.docx.part.package.parts:
+        if part.content_type == footnotes_type:
+            blob = part.blob.decode("utf-8") if isinstance(part.blob, bytes) else ""
+            sources.append(_Source("footnotes", template.patch_xml(blob)))
+    core = template.docx.core_properties
+    for prop in ("author", "comments", "identifier", "language", "subject", "title"):
+        sources.append(_Source("document properties", getattr(core, prop) or ""))
+    return sources
+
+
+def _nearby_text(source: str, lineno: int | None) -> str:
+    if not lineno:
+        return ""
+    lines = source.splitlines()
+    window = lines[max(lineno - 2, 0) : lineno + 1]
+    text = " ".join(re.sub(r"<[^>]+>", "", line) for line in window)
+    text = " ".join(text.split())
+    if len(text) > 2 * _CONTEXT_CHARS:
+        text = text[: 2 * _CONTEXT_CHARS] + "…"
+    return text
+
+
+def _paragraph_lines(xml: str) -> str:
+    # One line per paragraph, as docxtpl renders, so a line number names a
+    # paragraph of the document.
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
+
+
+def _ordered_placeholders(tree: nodes.Template) -> list[str]:
+    undeclared = meta.find_undeclared_variables(tree)
+    ordered = []
+    for node in tree.find_all(nodes.Name):
+        if node.name in undeclared and node.name not in ordered:
+            ordered.append(node.name)
+    return ordered
+
+
+def find_placeholders(data: bytes) -> list[str]:
+    """Parse a checked DOCX once and return its placeholders in document order.
+
+    Raise TemplateRejectedError for a Jinja syntax error, naming the problem
+    and the text around it, or for a reach for Python internals.
+    """
+    template = _open_template(data)
+    env = ContractTemplateEnvironment()
+    found: list[str] = []
+    for source in _template_sources(template):
+        text = _paragraph_lines(source.text)
+        try:
+            tree = env.parse(text)
+            env.compile(tree)
+        except TemplateSyntaxError as exc:
+            near = _nearby_text(text, exc.lineno)
+            where = f" near «{near}»" if near else ""
+            raise TemplateRejectedError(
+                f"Template error in the {source.label}: {exc.message}{where}"
+            ) from exc
+        for name in _ordered_placeholders(tree):
+            if len(name) > MAX_PLACEHOLDER_LENGTH:
+                raise TemplateRejectedError(
+                    f"The placeholder {name[:20]}… is longer than "
+                    f"{MAX_PLACEHOLDER_LENGTH} characters."
+                )
+            if name not in found:
+                found.append(name)
+    return found
+
+
+def inspect_template(data: bytes) -> list[str]:
+    """Check an uploaded DOCX and return its placeholders, or raise a rejection."""
+    check_docx_package(data)
+    return find_placeholders(data)
+
+
+def render_docx(data: bytes, context: dict) -> bytes:
+    """Fill the template with `context` in the sandbox; return the DOCX bytes."""
+    template = _open_template(data)
+    try:
+        template.render(context, jinja_env=ContractTemplateEnvironment())
+    except (TemplateError, etree.LxmlError, ValueError, KeyError) as exc:
+        raise TemplateRenderError(
+            f"The template could not be filled in: {exc}"
+        ) from exc
+    output = io.BytesIO()
+    template.save(output)
+    return output.getvalue()

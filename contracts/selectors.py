@@ -1,0 +1,78 @@
+"""Reads for contracts and contract fields, always scoped to the caller."""
+
+import logging
+import uuid
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from contracts.models import Contract, ContractField
+from ozgecontract.errors import InvalidInputError, NotFoundError
+from ozgecontract.tenancy import check_company_access, scope_to_company
+
+security_logger = logging.getLogger("ozgecontract.security")
+
+
+def visible_contracts(user) -> QuerySet[Contract]:
+    """Return the contracts `user` may see (none for an anonymous user)."""
+    return scope_to_company(Contract.objects.all(), user)
+
+
+def filter_by_status(queryset: QuerySet[Contract], status: str) -> QuerySet[Contract]:
+    """Filter by the status shown: a pending contract past its deadline is expired."""
+    now = timezone.now()
+    past_deadline = Q(status=Contract.Status.PENDING, expires_at__lte=now)
+    if status == Contract.Status.PENDING:
+        return queryset.filter(status=Contract.Status.PENDING).exclude(
+            expires_at__lte=now
+        )
+    if status == Contract.Status.EXPIRED:
+        return queryset.filter(Q(status=Contract.Status.EXPIRED) | past_deadline)
+    if status in Contract.Status.values:
+        return queryset.filter(status=status)
+    raise InvalidInputError(
+        f"Unknown status {status!r}; use one of: {', '.join(Contract.Status.values)}.",
+        fields={"status": ["Unknown status."]},
+    )
+
+
+def list_contracts(
+    *, user, company_id: int | None = None, status: str | None = None
+) -> QuerySet[Contract]:
+    queryset = visible_contracts(user)
+    if company_id is not None:
+        check_company_access(user, company_id)
+        queryset = queryset.filter(company_id=company_id)
+    if status:
+        queryset = filter_by_status(queryset, status)
+    return queryset.order_by("-id")
+
+
+def get_contract(*, user, contract_id: int) -> Contract:
+    try:
+        return visible_contracts(user).select_related("company").get(pk=contract_id)
+    except Contract.DoesNotExist as exc:
+        raise NotFoundError("Contract not found.") from exc
+
+
+def get_contract_by_token(token: str) -> Contract:
+    """Return the contract behind a signing link; a bad or unknown token is a 404."""
+    try:
+        parsed = uuid.UUID(str(token))
+    except ValueError as exc:
+        security_logger.info("malformed contract token")
+        raise NotFoundError("Contract not found.") from exc
+    try:
+        return Contract.objects.select_related("company").get(contract_token=parsed)
+    except Contract.DoesNotExist as exc:
+        security_logger.info("unknown contract token")
+        raise NotFoundError("Contract not found.") from exc
+
+
+def list_contract_fields(*, contract: Contract) -> QuerySet[ContractField]:
+    return ContractField.objects.filter(contract=contract).order_by("position", "id")
+
+
+def company_pdf_exists(*, company_id: int, path: str) -> bool:
+    """Tell whether `path` is the PDF of one of the company's contracts."""
+    return Contract.objects.filter(company_id=company_id, generated_pdf=path).exists()
