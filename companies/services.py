@@ -230,6 +230,8 @@ def update_company(
             if owner is not None and ("email" in changes or password is not None):
                 owner.email = changes.get("email", owner.email)
                 if password is not None:
+                    # TODO(#2): JWTs issued before the change stay valid until
+                    # they expire; revoking them needs simplejwt's blacklist app.
                     owner.set_password(password)
                 owner.save(update_fields=["email", "password"])
     except IntegrityError:
@@ -402,6 +404,8 @@ def remove_member(*, member: User, user: User) -> None:
 
 # Failed logins: after LOGIN_FAILURE_LIMIT failures for one email from one
 # address, that pair waits until the window since its first failure ends.
+# TODO(#2): the counters live in the default cache, which is per process unless
+# CACHES names a shared one; with several gunicorn workers the limit multiplies.
 LOGIN_FAILURE_LIMIT = 10
 LOGIN_FAILURE_WINDOW_SECONDS = 15 * 60
 
