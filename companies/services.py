@@ -108,11 +108,16 @@ def _owner_ids(company: Company) -> list[int]:
 
 
 def primary_owner(company: Company) -> User | None:
-    """Return the user created with the company: it holds the company's login."""
+    """Return the user who logs in with the company's email (made at registration).
+
+    Found by email, not by role, so a change of roles never moves the login.
+    """
+    if company.pk is None:
+        return None
+    users = company.users.order_by("id")
     return (
-        company.users.filter(role=User.Role.OWNER).order_by("id").first()
-        if company.pk
-        else None
+        users.filter(email__iexact=company.email).first()
+        or users.filter(role=User.Role.OWNER).first()
     )
 
 

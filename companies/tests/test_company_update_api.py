@@ -1,6 +1,7 @@
 import pytest
 
 from companies.models import Company, User
+from companies.services import update_company
 from ozgecontract.tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -189,3 +190,19 @@ def test_a_second_owner_may_change_the_company(company, owner):
     )
 
     assert response.status_code == 200
+
+
+def test_the_login_stays_with_the_registering_user_after_role_changes(
+    company, owner, anonymous
+):
+    Company.objects.filter(pk=company.pk).update(email=owner.email)
+    company.refresh_from_db()
+    second = UserFactory(company=company, role=User.Role.OWNER)
+    User.objects.filter(pk=owner.pk).update(role=User.Role.MEMBER)
+
+    update_company(company=company, user=second, email="renamed@example.kz")
+
+    owner.refresh_from_db()
+    second.refresh_from_db()
+    assert owner.email == "renamed@example.kz"
+    assert second.email != "renamed@example.kz"
