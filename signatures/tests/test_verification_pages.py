@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
@@ -198,16 +199,40 @@ def test_qr_target_downloads_the_sealed_pdf(client, db, number, filename):
 
 
 def test_a_signed_pdf_not_built_yet_is_built_on_download(client, db):
-    contract = ContractFactory(status=Contract.Status.SIGNED, number="OC-00091")
-    SignatureFactory(contract=contract, signed_at=timezone.now())
+    contract_pdf = html_to_pdf("<h1>Договор OC-00091</h1>")
+    contract = ContractFactory(
+        status=Contract.Status.SIGNED,
+        number="OC-00091",
+        document_status=Contract.DocumentStatus.READY,
+        document_sha256=hashlib.sha256(contract_pdf).hexdigest(),
+    )
+    contract.generated_pdf.save("contract.pdf", ContentFile(contract_pdf))
+    SignatureFactory(
+        contract=contract,
+        signed_at=timezone.now(),
+        document_sha256=contract.document_sha256,
+    )
 
     response = client.get(f"/verify/{contract.contract_token}/signed.pdf")
 
     assert response.status_code == 200
     pdf = response.content
     assert verification.verify_pdf(pdf_bytes=pdf).verdict == "authentic"
-    text = "\n".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    assert "OC-00091" in text
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages]
+    assert "Договор OC-00091" in pages[0]
+    assert len(pages) > 1
+
+
+def test_a_signed_pdf_that_cannot_be_built_gets_a_friendly_page(client, db):
+    contract = ContractFactory(status=Contract.Status.SIGNED, number="OC-00092")
+    SignatureFactory(contract=contract, signed_at=timezone.now())
+
+    response = client.get(f"/verify/{contract.contract_token}/signed.pdf")
+
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert 'data-testid="signed-pdf-unavailable"' in html
+    assert "Подписанный PDF недоступен" in html
 
 
 def test_qr_target_of_a_pending_contract_shows_no_signer(client, db):

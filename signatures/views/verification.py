@@ -244,7 +244,13 @@ def signed_pdf_download(request, token):
     if found.signature is None:
         return render(request, "signatures/verify/not_found.html", status=404)
 
-    pdf = ensure_signed_pdf(signature=found.signature)
+    try:
+        pdf = ensure_signed_pdf(signature=found.signature)
+    except DomainError as exc:
+        logger.warning(
+            "signed PDF unavailable contract=%s: %s", found.contract.pk, exc.code
+        )
+        return render(request, "signatures/verify/unavailable.html", status=exc.status)
     number = re.sub(
         r"[^\w-]", "_", found.contract.number or str(found.contract.pk), flags=re.ASCII
     )
