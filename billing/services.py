@@ -423,6 +423,16 @@ def _clean_payment_url(url: str) -> str:
     return url
 
 
+def _clean_payment_ref(ref: str) -> str:
+    ref = (ref or "").strip()
+    limit = PaymentRequest._meta.get_field("payment_ref").max_length
+    if len(ref) > limit:
+        raise ValidationError(
+            {"payment_ref": [_("Use at most %(n)s characters.") % {"n": limit}]}
+        )
+    return ref
+
+
 def _check_payment_access(*, user, company_id: int) -> None:
     if is_platform_admin(user):
         return
@@ -444,11 +454,7 @@ def create_payment_request(
     """Create a pending request priced by the server; a differing total is a 400."""
     _check_payment_access(user=user, company_id=company.pk)
     payment_url = _clean_payment_url(payment_url)
-    payment_ref = (payment_ref or "").strip()
-    if len(payment_ref) > PaymentRequest._meta.get_field("payment_ref").max_length:
-        raise ValidationError(
-            {"payment_ref": [_("Use at most %(n)s characters.") % {"n": 128}]}
-        )
+    payment_ref = _clean_payment_ref(payment_ref)
 
     with transaction.atomic():
         # Lock the plan so it cannot be deactivated or re-ranged mid-purchase.
@@ -552,7 +558,7 @@ def update_payment_details(
     if payment_url is not None:
         payment.payment_url = _clean_payment_url(payment_url)
     if payment_ref is not None:
-        payment.payment_ref = payment_ref.strip()
+        payment.payment_ref = _clean_payment_ref(payment_ref)
     payment.save(update_fields=["payment_url", "payment_ref"])
     return payment
 
