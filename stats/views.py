@@ -1,7 +1,7 @@
 """The dashboard home: the company's statistics and a chart of its signatures."""
 
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from companies.decorators import company_required
 from ozgecontract.tenancy import is_platform_admin
@@ -9,9 +9,10 @@ from signatures.models import Signature
 from stats.charts import CHART_DAYS, METHODS, signatures_per_day
 from stats.selectors import company_stats
 
+# A context of their own keeps these labels apart from the signing page's.
 METHOD_LABELS = {
-    Signature.Method.SMS: _("SMS code"),
-    Signature.Method.ECP: _("ЭЦП (NCALayer)"),
+    Signature.Method.SMS: pgettext_lazy("chart series", "SMS code"),
+    Signature.Method.ECP: pgettext_lazy("chart series", "ЭЦП"),
 }
 
 

@@ -103,13 +103,13 @@ def test_owner_sees_numbers_chart_and_last_signed_contracts(client, owner):
     assert chart["datasets"] == [
         {
             "method": "sms",
-            "label": "Код по SMS",
+            "label": "SMS-код",
             "data": [0] * 29 + [1],
             "total": 1,
         },
         {
             "method": "ecp",
-            "label": "ЭЦП (NCALayer)",
+            "label": "ЭЦП",
             "data": [0] * 29 + [1],
             "total": 1,
         },
@@ -156,7 +156,7 @@ def test_labels_are_translated(client, owner):
 
     assert [d["label"] for d in chart_of(response)["datasets"]] == [
         "SMS коды",
-        "ЭЦҚ (NCALayer)",
+        "ЭЦҚ",
     ]
     assert "Қол қойылған келісім-шарттар" in response.content.decode()
 
