@@ -207,7 +207,11 @@ class SignatureDetail(generics.GenericAPIView):
         return Response(self.get_serializer(signature).data)
 
     @extend_schema(
-        responses={204: None, 404: ERRORS[404], 409: "A completed signature"}
+        responses={
+            204: None,
+            404: ERRORS[404],
+            409: OpenApiResponse(description="A completed signature is kept"),
+        }
     )
     def delete(self, request, pk):
         signature = selectors.get_signature_for_user(user=request.user, signature_id=pk)
