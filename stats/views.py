@@ -4,6 +4,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import pgettext_lazy
 
 from companies.decorators import company_required
+from contracts.models import Contract
 from ozgecontract.tenancy import is_platform_admin
 from signatures.models import Signature
 from stats.charts import CHART_DAYS, METHODS, signatures_per_day
@@ -34,6 +35,16 @@ def _chart_data(*, company_id: int) -> dict:
     }
 
 
+def _with_contract_numbers(*, company_id: int, rows: list[dict]) -> list[dict]:
+    """Add each contract's own number, which the statistics rows do not carry."""
+    numbers = dict(
+        Contract.objects.filter(
+            company_id=company_id, pk__in=[row["contract_id"] for row in rows]
+        ).values_list("pk", "number")
+    )
+    return [{**row, "number": numbers.get(row["contract_id"], "")} for row in rows]
+
+
 def overview(request):
     # Platform admins have no company to show; their screens are in Django admin.
     if is_platform_admin(request.user) and request.user.company_id is None:
@@ -45,8 +56,12 @@ def overview(request):
 def _company_overview(request):
     company_id = request.user.company_id
     chart = _chart_data(company_id=company_id)
+    stats = company_stats(company_id=company_id)
     context = {
-        "stats": company_stats(company_id=company_id),
+        "stats": stats,
+        "last_signed": _with_contract_numbers(
+            company_id=company_id, rows=stats["last_signed_contracts"]
+        ),
         "chart": chart,
         "chart_total": sum(dataset["total"] for dataset in chart["datasets"]),
         "chart_days": CHART_DAYS,

@@ -93,7 +93,7 @@ def test_owner_sees_numbers_chart_and_last_signed_contracts(client, owner):
     assert "/static/vendor/chartjs-4.6.1/chart.umd.min.js" in page
     assert "/static/js/stats.js" in page
     assert "Сәрсенов Асқар" in page
-    assert f'href="/dashboard/contracts/{signed.pk}/"' in page
+    assert f'href="/dashboard/contracts/{signed.pk}/">{signed.number}</a>' in page
     local = signed.signed_at.astimezone(ALMATY)
     assert local.strftime("%d.%m.%Y, %H:%M") in page
 
