@@ -6,9 +6,14 @@ import uuid
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from companies.models import Company
 from contracts.models import Contract, ContractField
 from ozgecontract.errors import InvalidInputError, NotFoundError
-from ozgecontract.tenancy import check_company_access, scope_to_company
+from ozgecontract.tenancy import (
+    check_company_access,
+    is_platform_admin,
+    scope_to_company,
+)
 
 security_logger = logging.getLogger("ozgecontract.security")
 
@@ -76,3 +81,24 @@ def list_contract_fields(*, contract: Contract) -> QuerySet[ContractField]:
 def company_pdf_exists(*, company_id: int, path: str) -> bool:
     """Tell whether `path` is the PDF of one of the company's contracts."""
     return Contract.objects.filter(company_id=company_id, generated_pdf=path).exists()
+
+
+def get_acting_company(*, user, company_id) -> Company:
+    """Return the company a request acts for.
+
+    A company user acts for its own company (a `company_id` naming another is
+    a 404); a platform admin must name the company.
+    """
+    if is_platform_admin(user):
+        if company_id is None:
+            raise InvalidInputError(
+                "Platform administrators must name the company.",
+                fields={"company_id": ["This field is required."]},
+            )
+        try:
+            return Company.objects.get(pk=company_id)
+        except Company.DoesNotExist as exc:
+            raise NotFoundError("Company not found.") from exc
+    if company_id is not None and company_id != user.company_id:
+        raise NotFoundError("Company not found.")
+    return user.company

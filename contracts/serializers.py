@@ -1,0 +1,146 @@
+"""API shapes for contracts and contract fields (the document's, plus a few)."""
+
+from django.conf import settings
+from django.urls import reverse
+from rest_framework import serializers
+
+from contracts.links import signing_url
+from contracts.models import Contract, ContractField
+
+
+class ContractSerializer(serializers.ModelSerializer):
+    company_id = serializers.IntegerField(read_only=True)
+    template_id = serializers.IntegerField(read_only=True)
+    contract_token = serializers.UUIDField(read_only=True)
+    generated_pdf_path = serializers.CharField(read_only=True)
+    status = serializers.ChoiceField(
+        source="current_status",
+        choices=Contract.Status.choices,
+        read_only=True,
+        help_text="A pending contract past its deadline shows as expired.",
+    )
+    signing_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "company_id",
+            "template_id",
+            "contract_token",
+            "generated_pdf_path",
+            "client_filled",
+            "created_at",
+            "status",
+            "number",
+            "document_sha256",
+            "signing_url",
+        ]
+        read_only_fields = fields
+
+    def get_signing_url(self, contract) -> str:
+        return signing_url(contract)
+
+
+class ContractCreateSerializer(serializers.Serializer):
+    company_id = serializers.IntegerField(required=False, allow_null=True)
+    template_id = serializers.IntegerField()
+    number = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=64,
+        help_text="Left out: the next number of the company, e.g. OC-2026-000123.",
+    )
+    fields = serializers.DictField(
+        child=serializers.CharField(),
+        required=False,
+        help_text='Field types by placeholder, e.g. {"summ": "number"}; '
+        "a placeholder not named is text.",
+    )
+    values = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        required=False,
+        help_text="Field values by placeholder, checked by type.",
+    )
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    generated_pdf_path = serializers.CharField(required=False, allow_blank=True)
+    client_filled = serializers.BooleanField(required=False, default=False)
+
+
+class ContractUpdateSerializer(serializers.Serializer):
+    number = serializers.CharField(required=False, max_length=64)
+    client_filled = serializers.BooleanField(required=False)
+    generated_pdf_path = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        help_text="The PDF of a contract of the same company.",
+    )
+    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+
+
+class ContractFieldSerializer(serializers.ModelSerializer):
+    contract_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ContractField
+        fields = [
+            "id",
+            "contract_id",
+            "field_name",
+            "field_type",
+            "label",
+            "required",
+            "value",
+        ]
+        read_only_fields = fields
+
+
+class ContractFieldCreateSerializer(serializers.Serializer):
+    contract_id = serializers.IntegerField()
+    field_name = serializers.CharField(trim_whitespace=False)
+    field_type = serializers.CharField(default=ContractField.FieldType.TEXT)
+    label = serializers.CharField(required=False, allow_blank=True, default="")
+    required = serializers.BooleanField(required=False, default=False)
+    value = serializers.JSONField(required=False, allow_null=True, default=None)
+
+
+class FieldValuesSerializer(serializers.Serializer):
+    values = serializers.DictField(
+        child=serializers.JSONField(allow_null=True),
+        help_text='Values by field name, e.g. {"client_name": "Иванов Иван"}.',
+    )
+
+
+class PublicFieldSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ContractField
+        fields = ["field_name", "field_type", "label", "required", "value"]
+        read_only_fields = fields
+
+
+class PublicContractSerializer(serializers.ModelSerializer):
+    """What the client holding the link needs, and nothing internal."""
+
+    company_name = serializers.CharField(source="company.name", read_only=True)
+    status = serializers.ChoiceField(
+        source="current_status", choices=Contract.Status.choices, read_only=True
+    )
+    fields = PublicFieldSerializer(many=True, read_only=True)
+    document_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Contract
+        fields = [
+            "id",
+            "number",
+            "company_name",
+            "status",
+            "fields",
+            "document_url",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+    def get_document_url(self, contract) -> str:
+        path = reverse("contract-token-document", args=[contract.contract_token])
+        return f"{settings.SITE_URL}{path}"
