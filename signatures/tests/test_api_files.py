@@ -1,5 +1,6 @@
 """The certificate and the signed PDF: by signature id (staff) and by token (public)."""
 
+import hashlib
 import io
 
 import pytest
@@ -123,9 +124,13 @@ def test_documents_that_failed_at_signing_are_built_on_download(
 def test_a_changed_contract_pdf_is_never_sealed_as_the_signed_one(
     owner_api, signed, contract
 ):
+    # As if the stored contract PDF had been replaced after signing.
+    other = b"%PDF-1.7 other"
     Signature.objects.filter(pk=signed.pk).update(signed_pdf="")
     contract.refresh_from_db()
-    contract.generated_pdf.save("other.pdf", ContentFile(b"%PDF-1.7 other"))
+    contract.generated_pdf.save("other.pdf", ContentFile(other), save=False)
+    contract.document_sha256 = hashlib.sha256(other).hexdigest()
+    contract.save(update_fields=["generated_pdf", "document_sha256"])
 
     response = owner_api.get(f"/signatures/{signed.pk}/document")
 
