@@ -12,7 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from billing import selectors, services
@@ -36,10 +36,10 @@ REASON_LABELS = {
     BalanceEntry.Reason.ADMIN: gettext_lazy("Set by the platform"),
 }
 STATUS_LABELS = {
-    PaymentRequest.Status.PENDING: gettext_lazy("Awaiting payment"),
-    PaymentRequest.Status.PAID: gettext_lazy("Paid"),
-    PaymentRequest.Status.CANCELLED: gettext_lazy("Cancelled"),
-    PaymentRequest.Status.EXPIRED: gettext_lazy("Expired"),
+    PaymentRequest.Status.PENDING: pgettext_lazy("payment status", "Awaiting payment"),
+    PaymentRequest.Status.PAID: pgettext_lazy("payment status", "Paid"),
+    PaymentRequest.Status.CANCELLED: pgettext_lazy("payment status", "Cancelled"),
+    PaymentRequest.Status.EXPIRED: pgettext_lazy("payment status", "Expired"),
 }
 
 

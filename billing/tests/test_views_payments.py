@@ -75,8 +75,8 @@ def test_list_is_paginated(client, owner, plan):
         payments[1].pk,
         payments[0].pk,
     ]
-    assert 'href="?page=2" rel="next"' in first.content.decode()
-    assert "Страница 2 из 2" in second.content.decode()
+    assert 'href="?page=2"' in first.content.decode()
+    assert 'href="?page=1"' in second.content.decode()
 
 
 def test_list_query_count_is_the_same_for_1_and_50_requests(client, owner, plan):
