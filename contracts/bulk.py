@@ -16,7 +16,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from contracts import services as contract_services
 from ozgecontract.errors import DomainError, InvalidInputError
+from signatures import services as signature_services
 from templates_app.fields import template_field_settings
 
 logger = logging.getLogger(__name__)
@@ -199,9 +201,6 @@ def row_values(*, header: list[str], cells: list[str]) -> dict[str, str]:
 
 def create_from_row(*, company, template, user, values: dict[str, str]):
     """Create one contract (and its expected signer) from a row, or nothing."""
-    from contracts import services as contract_services
-    from signatures import services as signature_services
-
     number = values.get("number") or None
     signer = {name: values.get(name, "") for name in SIGNER_COLUMNS}
     field_values = {k: v for k, v in values.items() if k not in EXTRA_COLUMNS}

@@ -1,15 +1,13 @@
 """Reads behind the dashboard's contract list: status filter and search."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
-from django.utils import timezone
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
 
 from contracts.models import Contract
+from contracts.selectors import filter_by_status
 from ozgecontract.tenancy import scope_to_company
 from ozgecontract.validators import normalize_phone
 from signatures.models import Signature
-
-STATUSES = [choice for choice, _label in Contract.Status.choices]
 
 
 def _signer_of(field: str) -> Subquery:
@@ -29,18 +27,8 @@ def list_dashboard_contracts(*, user, status: str = "", query: str = "") -> Quer
         .annotate(client_name=_signer_of("client_name"))
         .order_by("-id")
     )
-    now = timezone.now()
-    if status == Contract.Status.EXPIRED:
-        contracts = contracts.filter(
-            Q(status=Contract.Status.EXPIRED)
-            | Q(status=Contract.Status.PENDING, expires_at__lte=now)
-        )
-    elif status == Contract.Status.PENDING:
-        contracts = contracts.filter(status=Contract.Status.PENDING).exclude(
-            expires_at__lte=now
-        )
-    elif status in STATUSES:
-        contracts = contracts.filter(status=status)
+    if status in Contract.Status.values:
+        contracts = filter_by_status(contracts, status)
 
     query = " ".join((query or "").split())
     if query:
@@ -50,17 +38,15 @@ def list_dashboard_contracts(*, user, status: str = "", query: str = "") -> Quer
 
 def _matches(query: str) -> Q:
     """Match a contract number, or a signer's name, IIN or phone."""
-    signers = Signature.objects.filter(contract=OuterRef("pk"))
-    condition = Q(number__icontains=query) | Exists(
-        signers.filter(client_name__icontains=query)
-    )
+    signers = Q(client_name__icontains=query)
     digits = "".join(ch for ch in query if ch.isdigit())
+    # Mostly digits: an IIN or a phone, written whole or in part.
     if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 2:
-        condition |= Exists(signers.filter(client_iin__contains=digits))
+        signers |= Q(client_iin__contains=digits)
         try:
-            phone = normalize_phone(query)
+            signers |= Q(client_phone=normalize_phone(query))
         except ValidationError:
-            condition |= Exists(signers.filter(client_phone__contains=digits))
-        else:
-            condition |= Exists(signers.filter(client_phone=phone))
-    return condition
+            signers |= Q(client_phone__contains=digits)
+    # One pass over the signatures, not one look-up per contract.
+    signed_by = Signature.objects.filter(signers).values("contract_id")
+    return Q(number__icontains=query) | Q(pk__in=signed_by)
