@@ -269,7 +269,8 @@ def test_mark_paid_from_admin_credits_the_balance_once(client, admin, evidence):
         ("sms", 10, admin.pk)
     ]
     assert first.status_code == second.status_code == 200
-    assert "only a pending request" in second.content.decode()
+    # The admin speaks Russian by default; the refusal is translated.
+    assert "статус можно менять только у заявки" in second.content.decode()
 
 
 def test_a_paid_request_cannot_be_deleted_from_admin(client, admin, evidence):
