@@ -30,6 +30,20 @@ def status_choices():
     ]
 
 
+_BADGE_CLASSES = {
+    Contract.Status.PENDING: "text-bg-warning",
+    Contract.Status.SIGNED: "text-bg-success",
+    Contract.Status.CANCELLED: "text-bg-dark",
+    Contract.Status.EXPIRED: "text-bg-secondary",
+}
+
+
+def status_badge(contract: Contract) -> tuple[str, str]:
+    """Return the badge (CSS class, label) of the status a person should see."""
+    status = contract.current_status
+    return _BADGE_CLASSES[status], dict(status_choices())[status]
+
+
 def method_choices():
     return [
         (Signature.Method.SMS.value, _("SMS code")),

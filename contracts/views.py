@@ -22,6 +22,7 @@ from contracts.forms import (
     ContractFilterForm,
     NewContractForm,
     SendLinkForm,
+    status_badge,
 )
 from contracts.models import Contract
 from ozgecontract.errors import DomainError
@@ -64,6 +65,8 @@ def contract_list(request):
         user=request.user, status=status, query=query
     )
     page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
+    for contract in page.object_list:
+        contract.badge = status_badge(contract)
     filters = request.GET.copy()
     filters.pop("page", None)
 
@@ -145,6 +148,7 @@ def contract_detail(request, contract_id: int):
     initial_phone = expected.client_phone if expected else ""
     context = {
         "contract": contract,
+        "badge": status_badge(contract),
         "fields": contract.fields.all(),
         "signatures": signatures,
         "signed": signed,

@@ -52,17 +52,41 @@ class FieldSettingsForm(forms.Form):
         self.field_settings = field_settings
         for setting in field_settings:
             name = setting["name"]
+            # The table's header names the columns: inputs carry aria labels.
             self.fields[f"type__{name}"] = forms.ChoiceField(
-                label=_("Type"), choices=field_type_choices(), initial=setting["type"]
+                label=_("Type"),
+                choices=field_type_choices(),
+                initial=setting["type"],
+                widget=forms.Select(
+                    attrs={
+                        "class": "form-select form-select-sm",
+                        "aria-label": f"{_('Type')}: {name}",
+                    }
+                ),
             )
             self.fields[f"label__{name}"] = forms.CharField(
                 label=_("Label"),
                 required=False,
                 max_length=255,
                 initial=setting["label"],
+                widget=forms.TextInput(
+                    attrs={
+                        "class": "form-control form-control-sm",
+                        "placeholder": name,
+                        "aria-label": f"{_('Label')}: {name}",
+                    }
+                ),
             )
             self.fields[f"required__{name}"] = forms.BooleanField(
-                label=_("Required"), required=False, initial=setting["required"]
+                label=_("Required"),
+                required=False,
+                initial=setting["required"],
+                widget=forms.CheckboxInput(
+                    attrs={
+                        "class": "form-check-input",
+                        "aria-label": f"{_('Required')}: {name}",
+                    }
+                ),
             )
 
     def rows(self):
