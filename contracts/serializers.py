@@ -4,11 +4,12 @@ from django.conf import settings
 from django.urls import reverse
 from rest_framework import serializers
 
+from companies.serializers import UTCDateTimeField, UTCModelSerializer
 from contracts.links import signing_url
 from contracts.models import Contract, ContractField
 
 
-class ContractSerializer(serializers.ModelSerializer):
+class ContractSerializer(UTCModelSerializer):
     company_id = serializers.IntegerField(read_only=True)
     template_id = serializers.IntegerField(read_only=True)
     contract_token = serializers.UUIDField(read_only=True)
@@ -62,7 +63,7 @@ class ContractCreateSerializer(serializers.Serializer):
         required=False,
         help_text="Field values by placeholder, checked by type.",
     )
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = UTCDateTimeField(required=False, allow_null=True)
     generated_pdf_path = serializers.CharField(required=False, allow_blank=True)
     client_filled = serializers.BooleanField(required=False, default=False)
 
@@ -75,10 +76,10 @@ class ContractUpdateSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="The PDF of a contract of the same company.",
     )
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
+    expires_at = UTCDateTimeField(required=False, allow_null=True)
 
 
-class ContractFieldSerializer(serializers.ModelSerializer):
+class ContractFieldSerializer(UTCModelSerializer):
     contract_id = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -111,14 +112,14 @@ class FieldValuesSerializer(serializers.Serializer):
     )
 
 
-class PublicFieldSerializer(serializers.ModelSerializer):
+class PublicFieldSerializer(UTCModelSerializer):
     class Meta:
         model = ContractField
         fields = ["field_name", "field_type", "label", "required", "value"]
         read_only_fields = fields
 
 
-class PublicContractSerializer(serializers.ModelSerializer):
+class PublicContractSerializer(UTCModelSerializer):
     """What the client holding the link needs, and nothing internal."""
 
     company_name = serializers.CharField(source="company.name", read_only=True)

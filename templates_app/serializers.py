@@ -2,6 +2,8 @@
 
 from rest_framework import serializers
 
+from companies.serializers import UTCDateTimeField
+
 
 class TemplateSerializer(serializers.Serializer):
     """{"id","company_id","name","file_path","created_at","fields"}."""
@@ -10,7 +12,7 @@ class TemplateSerializer(serializers.Serializer):
     company_id = serializers.IntegerField(read_only=True)
     name = serializers.CharField(read_only=True)
     file_path = serializers.CharField(read_only=True)
-    created_at = serializers.DateTimeField(read_only=True)
+    created_at = UTCDateTimeField(read_only=True)
     fields = serializers.ListField(
         child=serializers.CharField(),
         read_only=True,
