@@ -69,7 +69,17 @@ def template_upload(request):
                 file=form.cleaned_data["file"],
                 user=request.user,
             )
-        except (DomainError, ValidationError) as exc:
+        except DomainError as exc:
+            if exc.code == "invalid_template":
+                # The intake's reason names the problem (in English, as the API
+                # gives it); the page says in the reader's language what it is.
+                reason = _("The document was refused: %(reason)s") % {
+                    "reason": exc.detail
+                }
+                form.add_error("file", reason)
+            else:
+                apply_service_error(form, exc)
+        except ValidationError as exc:
             apply_service_error(form, exc)
         else:
             messages.success(

@@ -138,7 +138,31 @@ def test_a_text_file_renamed_to_docx_is_refused_with_a_reason(client, owner):
     )
 
     assert response.status_code == 200
-    assert response.context["form"].errors
+    [error] = response.context["form"].errors["file"]
+    assert error.startswith("Документ отклонён: ")
+    assert "Word" in error
+    assert not Template.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_template_with_a_broken_placeholder_is_refused(client, owner, tmp_path):
+    from docx import Document
+
+    document = Document()
+    document.add_paragraph("Заказчик: {{ client_name ")
+    path = tmp_path / "broken.docx"
+    document.save(path)
+    client.force_login(owner)
+
+    response = client.post(
+        URL + "upload/",
+        {"name": "Сломанный", "file": SimpleUploadedFile("b.docx", path.read_bytes())},
+        HTTP_ACCEPT="application/json",
+    )
+
+    assert response.status_code == 400
+    [error] = response.json()["errors"]["file"]
+    assert error.startswith("Документ отклонён: ")
     assert not Template.objects.exists()
 
 
