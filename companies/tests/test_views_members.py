@@ -4,6 +4,8 @@ import re
 
 import pytest
 from django.core import mail
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from companies.models import User
 from ozgecontract.tests.factories import UserFactory
@@ -175,3 +177,20 @@ def test_role_and_remove_refuse_get(client, owner, member):
 
     assert client.get(f"{URL}{member.pk}/role/").status_code == 405
     assert client.get(f"{URL}{member.pk}/remove/").status_code == 405
+
+
+def count_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(URL).status_code == 200
+    return len(queries)
+
+
+@pytest.mark.django_db
+def test_member_list_query_count_does_not_grow(client, owner):
+    client.force_login(owner)
+    one = count_queries(client)
+
+    for n in range(49):
+        UserFactory(company=owner.company, role="member", email=f"m{n}@x.kz")
+
+    assert count_queries(client) == one
