@@ -163,6 +163,7 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "ozgecontract.errors.api_exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_METADATA_CLASS": "ozgecontract.schema.SchemaMetadata",
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
         "rest_framework.parsers.FormParser",
@@ -193,8 +194,13 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "PREPROCESSING_HOOKS": ["ozgecontract.routing.drop_slash_duplicates"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "ozgecontract.schema.document_shared_answers",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "PaymentRequestStatusEnum": "billing.models.PaymentRequest.Status",
+        "ContractStatusEnum": "contracts.models.Contract.Status",
     },
 }
 

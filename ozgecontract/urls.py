@@ -45,3 +45,14 @@ urlpatterns = [
     path("dashboard/contracts/", include("contracts.urls")),
     path("dashboard/billing/", include("billing.urls")),
 ]
+
+
+# First path segments of the API routes (every route above that is not an
+# include of HTML pages): an unknown URL under one of them, such as
+# /contracts/abc, answers the API's JSON 404 (views.not_found), not a page.
+API_ROOTS = frozenset(
+    str(pattern.pattern).split("/", 1)[0]
+    for pattern in urlpatterns
+    if not hasattr(pattern, "url_patterns")
+)
+handler404 = "ozgecontract.views.not_found"

@@ -1,7 +1,9 @@
-"""Project-level views: health check and the trivial floor view for benchmarks."""
+"""Project-level views: health check, the floor view for benchmarks, the 404."""
 
 from django.db import connection
 from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import (
@@ -33,3 +35,20 @@ def healthz(request):
 @permission_classes([AllowAny])
 def ping(request):
     return Response({"pong": True})
+
+
+def not_found(request, exception=None):
+    """Answer an unknown URL under an API path in the API's JSON error shape.
+
+    A URL such as `/contracts/abc` matches no route, so no API view (and no
+    DRF exception handler) ever sees it; integrators still get JSON. Every
+    other unknown URL gets the HTML page.
+    """
+    from ozgecontract.urls import API_ROOTS  # imported late: urls imports views
+
+    root = request.path_info.lstrip("/").split("/", 1)[0]
+    if root in API_ROOTS:
+        return JsonResponse(
+            {"detail": _("Not found."), "code": "not_found"}, status=404
+        )
+    return page_not_found(request, exception)
