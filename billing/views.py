@@ -20,7 +20,7 @@ from billing.forms import ConfirmPurchaseForm, PurchaseForm
 from billing.models import BalanceEntry, PaymentRequest, SignatureKind
 from companies.decorators import company_required, owner_required
 from companies.forms import apply_service_error
-from ozgecontract.errors import DomainError, NotFoundError
+from ozgecontract.errors import DomainError, NotFoundError, StateConflictError
 
 LEDGER_PAGE_SIZE = 25
 PAYMENTS_PAGE_SIZE = 25
@@ -151,7 +151,7 @@ def payment_cancel(request, payment_id: int):
         services.change_payment_status(
             payment=payment, status=PaymentRequest.Status.CANCELLED, user=request.user
         )
-    except DomainError:
+    except StateConflictError:
         messages.error(
             request,
             _("Only a request awaiting payment can be cancelled."),
@@ -213,9 +213,11 @@ def purchase_confirm(request):
                 % {"id": payment.pk},
             )
             return redirect("billing:payment-detail", payment_id=payment.pk)
+    return _refused_confirmation(request, form)
 
-    # Price the counts afresh: a new preview when they still fit a plan,
-    # else the choice form with the reason.
+
+def _refused_confirmation(request, form):
+    """Price the posted counts afresh: a new preview if they fit a plan, else why."""
     retry = PurchaseForm(
         {
             "sms_count": request.POST.get("sms_count"),

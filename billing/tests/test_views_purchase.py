@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from billing.models import PaymentRequest
 from ozgecontract.tests.factories import TariffPlanFactory
@@ -244,3 +245,23 @@ def test_refusal_is_in_the_chosen_language(client, owner, small, language, messa
 
     assert response.context["form"].non_field_errors()[0].startswith(message)
     assert message in response.content.decode()
+
+
+def test_a_refusal_by_the_service_is_shown_on_a_fresh_preview(
+    client, owner, small, monkeypatch
+):
+    # A plan can change between the form's check and the service's locked
+    # check; the service has the last word.
+    def refuse(**kwargs):
+        raise ValidationError({"sms_count": ["The plan no longer covers this."]})
+
+    monkeypatch.setattr("billing.views.services.create_payment_request", refuse)
+    client.force_login(owner)
+
+    response = client.post(
+        CONFIRM_URL, confirm_data(small, "2000.00", sms_count=10, ecp_count=0)
+    )
+
+    assert response.templates[0].name == "billing/purchase_preview.html"
+    assert response.context["errors"] == ["The plan no longer covers this."]
+    assert not PaymentRequest.objects.exists()
