@@ -17,7 +17,13 @@ from django.conf import settings as django_settings
 
 from billing.models import CompanyBalance
 from contracts.models import Contract
-from ozgecontract.tests.factories import SAMPLE_DOCX
+from ozgecontract.tests.factories import PASSWORD as USER_PASSWORD
+from ozgecontract.tests.factories import (
+    SAMPLE_DOCX,
+    CompanyFactory,
+    TemplateFactory,
+    UserFactory,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -195,3 +201,47 @@ def test_company_prepares_a_contract_and_its_client_signs_it(
     assert charted == 1
     shots(page, "chart")
     office.close()
+
+
+MIXED_CSV = (
+    "number;work;summ;client_name;client_iin;client_phone\n"
+    "B-1;Ремонт кровли;150000;Иванов Иван;850615300129;+7 701 123 4567\n"
+    "B-2;Покраска;90000;Петров Пётр;123456789012;87011234568\n"
+    "B-3;Электрика\n"
+    "B-4;Фасад;300000;;;\n"
+)
+
+
+def test_bulk_creation_shows_progress_and_the_refused_rows(
+    live_server, chromium, shots, tmp_path
+):
+    company = CompanyFactory()
+    user = UserFactory(company=company, role="member", email="staff@example.kz")
+    template = TemplateFactory(company=company, name="Подряд", fields=["work", "summ"])
+    csv_path = tmp_path / "clients.csv"
+    csv_path.write_text(MIXED_CSV, encoding="utf-8")
+    context = chromium.new_context(
+        viewport={"width": 1280, "height": 900}, locale="ru-RU"
+    )
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+
+    page.goto(f"{live_server.url}/accounts/login/?next=/dashboard/contracts/bulk/")
+    page.fill("[name=username]", user.email)
+    page.fill("[name=password]", USER_PASSWORD)
+    page.get_by_role("button", name="Войти").click()
+    page.wait_for_selector("form[data-bulk-form]")
+    page.select_option("[name=template]", str(template.pk))
+    page.set_input_files("[name=file]", str(csv_path))
+    page.get_by_role("button", name="Создать договоры").click()
+
+    page.wait_for_selector("[data-bulk-summary]:has-text('Создано: 2, отклонено: 2.')")
+    assert page.locator("[data-bulk-progress] .progress-bar").inner_text() == "100%"
+    rows = page.locator("[data-bulk-report] tbody tr")
+    assert rows.count() == 4
+    assert "B-1" in rows.nth(0).inner_text()
+    assert "client_iin" in rows.nth(1).inner_text()
+    assert "В строке 2 ячеек, а в заголовке 6." in rows.nth(2).inner_text()
+    shots(page, "bulk-report")
+    assert sorted(Contract.objects.values_list("number", flat=True)) == ["B-1", "B-4"]
+    context.close()
