@@ -1,5 +1,7 @@
 """Forms of the client's signing page: contract fields, signer, code, ЭЦП."""
 
+from datetime import datetime
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
@@ -109,6 +111,12 @@ def _as_value(field: ContractField, value) -> str:
 def _initial(field: ContractField):
     if field.field_type == ContractField.FieldType.CHECKBOX:
         return field.value.strip().lower() in ("true", "1", "yes", "on")
+    if field.field_type == ContractField.FieldType.DATE and field.value:
+        # Stored as dd.mm.yyyy; a date input shows only yyyy-mm-dd.
+        try:
+            return datetime.strptime(field.value, "%d.%m.%Y").date().isoformat()  # noqa: DTZ007
+        except ValueError:
+            return field.value
     return field.value or None
 
 

