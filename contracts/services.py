@@ -196,6 +196,7 @@ def create_contract(
     expires_at: datetime | None = None,
     generated_pdf_path: str = "",
     client_filled: bool = False,
+    render_document: bool = True,
 ) -> Contract:
     """Create a contract from `template` with its fields, audit event and PDF.
 
@@ -250,9 +251,10 @@ def create_contract(
         template.pk,
     )
 
-    if not pdf_path:
+    if not pdf_path and render_document:
         # A failure is recorded on the contract and logged; the next request
-        # for the document retries.
+        # for the document retries. Without `render_document` (bulk creation)
+        # the first request for the document renders it.
         with contextlib.suppress(DocumentUnavailableError):
             _render_document(contract)
     return contract
