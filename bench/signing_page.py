@@ -127,6 +127,7 @@ def sign_through_page(client, page: str, outbox: Path) -> None:
 def measure(company, outbox: Path) -> dict:
     from django.test import Client
 
+    from contracts.models import Contract
     from signatures.certificate import render_certificate_pdf
     from signatures.models import Signature
 
@@ -137,6 +138,9 @@ def measure(company, outbox: Path) -> dict:
         "ping": median_ms(lambda: get_ok(client, "/api/ping"), PAGE_RUNS),
         "page": median_ms(lambda: get_ok(client, page), PAGE_RUNS),
     }
+    # Opening the link itself: records the `opened` event and redirects.
+    link = f"/sign/{Contract.objects.latest('id').contract_token}/"
+    figures["entry"] = median_ms(lambda: client.get(link), PAGE_RUNS)
     port = start_http_server()
     cookie = f"sessionid={client.cookies['sessionid'].value}"
     http_get_ok(port, page, cookie)
@@ -182,6 +186,11 @@ def report(figures: dict, vendor: str) -> None:
     print(f"{'measure':<44}{'median ms':>10}{'ratio':>8}  target")
     report_page(figures, "ping", "page", "in process")
     report_page(figures, "http_ping", "http_page", "over HTTP")
+    entry_ratio = figures["entry"] / figures["ping"]
+    print(
+        f"{'opening the link (audit + redirect), in process':<44}"
+        f"{figures['entry']:>10.2f}{entry_ratio:>8.2f}  (for information)"
+    )
     print(f"{'certificate PDF render':<44}{figures['certificate']:>10.2f}{1:>8.2f}")
     verdict = "ok" if signing_ratio < SIGNING_TARGET else "SLOWER than target"
     print(
