@@ -2,8 +2,8 @@
 
 import logging
 
-from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import generics, status
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import generics, serializers, status
 from rest_framework.exceptions import AuthenticationFailed
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
@@ -33,6 +33,7 @@ class TokenView(TokenObtainPairView):
         responses={
             200: TokenPairSerializer,
             401: OpenApiResponse(description="Wrong email or password"),
+            429: OpenApiResponse(description="Too many failed logins; see Retry-After"),
         },
         tags=["auth"],
     )
@@ -51,7 +52,13 @@ class TokenView(TokenObtainPairView):
 
 
 class TokenRefresh(TokenRefreshView):
-    @extend_schema(tags=["auth"])
+    @extend_schema(
+        responses={
+            200: inline_serializer("AccessToken", {"access": serializers.CharField()}),
+            401: OpenApiResponse(description="A bad or expired refresh token"),
+        },
+        tags=["auth"],
+    )
     def post(self, request, *args, **kwargs):
         return super().post(request, *args, **kwargs)
 

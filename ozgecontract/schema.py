@@ -37,6 +37,10 @@ AUTH_ERRORS = {
     "401": "No credentials, or bad or expired ones.",
     "403": "The caller's role may not do this.",
 }
+# Answers only operations that read a body can give.
+BODY_ERRORS = {
+    "415": "The body's media type is not JSON, a form or multipart.",
+}
 LIST_HEADERS = {
     "X-Total-Count": {
         "description": "How many objects the whole list has.",
@@ -63,6 +67,8 @@ def _document_operation(operation: dict) -> None:
     errors = dict(COMMON_ERRORS)
     if _reads_credentials(operation):
         errors.update(AUTH_ERRORS)
+    if "requestBody" in operation:
+        errors.update(BODY_ERRORS)
     for status, description in errors.items():
         responses.setdefault(status, {"description": description})
 
