@@ -150,11 +150,6 @@ def _to_sheet(table: list[tuple[int, list[str]]]) -> Sheet:
             _("Every column needs a name in the first row (line %(line)s).")
             % {"line": header_line}
         )
-    duplicates = sorted({name for name in header if header.count(name) > 1})
-    if duplicates:
-        raise InvalidInputError(
-            _("Columns named twice: %(names)s.") % {"names": ", ".join(duplicates)}
-        )
     rows = table[1:]
     if not rows:
         raise InvalidInputError(_("The file has a header but no rows."))
@@ -167,7 +162,12 @@ def _to_sheet(table: list[tuple[int, list[str]]]) -> Sheet:
 
 
 def check_header(*, header: list[str], field_names: list[str]) -> None:
-    """Refuse columns that are neither template fields nor known extras."""
+    """Refuse columns named twice, or neither template fields nor known extras."""
+    duplicates = sorted({name for name in header if header.count(name) > 1})
+    if duplicates:
+        raise InvalidInputError(
+            _("Columns named twice: %(names)s.") % {"names": ", ".join(duplicates)}
+        )
     unknown = [name for name in header if name not in (*field_names, *EXTRA_COLUMNS)]
     if unknown:
         raise InvalidInputError(
@@ -222,6 +222,9 @@ def create_from_row(*, company, template, user, values: dict[str, str]):
             number=number,
             field_types=field_types,
             values=field_values,
+            # Rendering takes a second or more a row: the PDF is made when
+            # first opened, by the signing page or the dashboard.
+            render_document=False,
         )
         if names_signer:
             signature_services.create_expected_signer(

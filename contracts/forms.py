@@ -95,7 +95,9 @@ class NewContractForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
         help_text=_("Optional; after this moment the link stops working."),
     )
-    client_name = forms.CharField(label=_("Signer's full name"), required=False)
+    client_name = forms.CharField(
+        label=_("Signer's full name"), max_length=255, required=False
+    )
     client_iin = forms.CharField(
         label=_("Signer's IIN"),
         max_length=12,

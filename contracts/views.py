@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -111,6 +112,8 @@ def _create_contract(request, *, template, form) -> Contract:
             field_types={s["name"]: s["type"] for s in settings_list},
             values=form.values(),
             expires_at=data["expires_at"],
+            # The contract page's preview renders it, outside this transaction.
+            render_document=False,
         )
         if form.has_signer():
             signature_services.create_expected_signer(
@@ -124,6 +127,7 @@ def _create_contract(request, *, template, form) -> Contract:
 
 
 def _show_creation_error(form, exc) -> None:
+    """Show the service's refusal, a field value's on that value's input."""
     fields = getattr(exc, "fields", None) or (
         exc.message_dict if hasattr(exc, "error_dict") else {}
     )
@@ -221,8 +225,11 @@ def contract_document(request, contract_id: int):
     try:
         pdf = contract_services.ensure_contract_document(contract=contract)
     except DomainError as exc:
-        messages.error(request, exc.detail)
-        return redirect("contracts:contract-detail", contract_id=contract.pk)
+        # Shown inside the contract page's preview frame, or on its own.
+        context = {"contract": contract}
+        return render(
+            request, "contracts/document_unavailable.html", context, status=exc.status
+        )
     return _pdf(pdf, f"contract-{_file_label(contract)}.pdf")
 
 
@@ -343,7 +350,7 @@ def contract_bulk_rows(request):
 def _result_json(result: bulk.RowResult) -> dict:
     url = None
     if result.contract_id:
-        url = f"/dashboard/contracts/{result.contract_id}/"
+        url = reverse("contracts:contract-detail", args=[result.contract_id])
     return {
         "line": result.line,
         "contract_id": result.contract_id,

@@ -251,3 +251,17 @@ def test_a_signed_contract_cannot_be_cancelled(client, owner, company):
     contract.refresh_from_db()
     assert contract.status == Contract.Status.SIGNED
     assert response.context["messages"]
+
+
+@pytest.mark.django_db
+def test_a_document_that_cannot_be_made_gets_a_clear_page(
+    client, owner, contract, settings
+):
+    settings.DOCUMENT_CONVERTER = "libreoffice"
+    settings.SOFFICE_PATH = "/nonexistent/soffice"
+    client.force_login(owner)
+
+    response = client.get(url(contract, "document.pdf"))
+
+    assert response.status_code == 502
+    assert "PDF договора сейчас не удалось сделать" in response.content.decode()
