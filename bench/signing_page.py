@@ -188,7 +188,7 @@ def report(figures: dict, vendor: str) -> None:
     report_page(figures, "http_ping", "http_page", "over HTTP")
     entry_ratio = figures["entry"] / figures["ping"]
     print(
-        f"{'opening the link (audit + redirect), in process':<44}"
+        f"{'opening the link, in process':<44}"
         f"{figures['entry']:>10.2f}{entry_ratio:>8.2f}  (for information)"
     )
     print(f"{'certificate PDF render':<44}{figures['certificate']:>10.2f}{1:>8.2f}")
