@@ -60,7 +60,7 @@ def _labelled_payments(payments):
 def _ledger(request):
     return selectors.list_ledger(
         user=request.user, company_id=request.user.company_id
-    ).select_related("signature", "created_by")
+    ).select_related("signature__contract", "created_by")
 
 
 def _payments(request):

@@ -67,7 +67,7 @@ def test_a_spent_signature_links_its_contract(client, owner, admin):
     page = client.get(URL).content.decode()
 
     assert f'href="/dashboard/contracts/{contract.pk}/"' in page
-    assert f"договор № {contract.pk}" in page
+    assert f"договор {contract.number}</a>" in page
     # 19:30 UTC is 00:30 the next day in Almaty.
     assert "02.03.2025, 00:30" in page
     assert ">-1<" in page
