@@ -10,6 +10,7 @@ from pypdf import PdfReader
 from ozgecontract.tests.factories import SignatureFactory
 from signatures import services
 from signatures.models import Signature
+from signatures.services import documents
 from signatures.tests.conftest import BROWSER, PHONE, VALID_IIN, last_code, pdf_text
 
 pytestmark = pytest.mark.django_db
@@ -91,12 +92,12 @@ def test_a_missing_certificate_is_rendered_on_download(owner_api, signed):
 def test_documents_that_failed_at_signing_are_built_on_download(
     anonymous, contract, settings, monkeypatch
 ):
-    real_build = services.build_signed_pdf
+    real_build = documents.build_signed_pdf
 
     def broken(**kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("signatures.services.build_signed_pdf", broken)
+    monkeypatch.setattr("signatures.services.documents.build_signed_pdf", broken)
     services.request_signing_code(
         contract=contract, phone=PHONE, ip=None, user_agent=""
     )
@@ -109,7 +110,7 @@ def test_documents_that_failed_at_signing_are_built_on_download(
         otp_code=last_code(settings),
     )
     assert not signature.signed_pdf
-    monkeypatch.setattr("signatures.services.build_signed_pdf", real_build)
+    monkeypatch.setattr("signatures.services.documents.build_signed_pdf", real_build)
 
     response = anonymous.get(
         f"/contracts/token/{contract.contract_token}/signed-document"

@@ -259,7 +259,7 @@ def test_a_newer_code_voids_the_older_one(
     anonymous, contract, sign_body, request_code, monkeypatch
 ):
     codes = iter(["111111", "222222"])
-    monkeypatch.setattr("signatures.services.generate_code", lambda: next(codes))
+    monkeypatch.setattr("signatures.services.codes.generate_code", lambda: next(codes))
     older = request_code()
     SigningCode.objects.update(created_at=F("created_at") - timedelta(seconds=61))
     newer = request_code()
@@ -502,7 +502,7 @@ def test_failed_certificate_never_undoes_the_signature(
     def broken(**kwargs):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("signatures.services.render_certificate_pdf", broken)
+    monkeypatch.setattr("signatures.services.documents.render_certificate_pdf", broken)
 
     response = sign(anonymous, sign_body(otp_code=request_code()))
 

@@ -1,0 +1,127 @@
+"""Documents around a signature: the contract PDF, the certificate, the signed PDF."""
+
+import hashlib
+import importlib
+import logging
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils.html import escape
+
+from contracts.models import Contract
+from ozgecontract.errors import StateConflictError
+from ozgecontract.pdf import html_to_pdf
+from signatures.certificate import render_certificate_pdf
+from signatures.models import Signature
+from signatures.signed_document import build_signed_pdf
+
+logger = logging.getLogger(__name__)
+
+
+def contract_document(*, contract: Contract) -> bytes:
+    """Return the contract PDF the client signs, generating it if needed."""
+    # Imported late: contracts.services records audit events through this module.
+    try:
+        contract_services = importlib.import_module("contracts.services")
+    except ModuleNotFoundError as exc:
+        if exc.name != "contracts.services":
+            raise
+        contract_services = None
+    ensure = getattr(contract_services, "ensure_contract_document", None)
+    if ensure is not None:
+        return ensure(contract=contract)
+    return _fallback_contract_document(contract)
+
+
+def _fallback_contract_document(contract: Contract) -> bytes:
+    # TODO(#2): contracts.services.ensure_contract_document replaces this
+    # stand-in PDF (number and field values only) once the contracts task lands.
+    if contract.generated_pdf:
+        with contract.generated_pdf.open("rb") as handle:
+            return handle.read()
+    rows = "".join(
+        f"<li>{escape(field.field_name)}: {escape(field.value)}</li>"
+        for field in contract.fields.all()
+    )
+    pdf = html_to_pdf(
+        f"<h1>Договор {escape(contract.number or contract.pk)}</h1><ul>{rows}</ul>"
+    )
+    contract.generated_pdf.save("contract.pdf", ContentFile(pdf), save=False)
+    contract.document_sha256 = hashlib.sha256(pdf).hexdigest()
+    contract.document_status = Contract.DocumentStatus.READY
+    contract.save(update_fields=["generated_pdf", "document_sha256", "document_status"])
+    return pdf
+
+
+def ensure_certificate_pdf(*, signature: Signature) -> bytes:
+    """Return the stored certificate PDF, rendering and storing it if missing."""
+    if signature.certificate_pdf:
+        with signature.certificate_pdf.open("rb") as handle:
+            return handle.read()
+    pdf = render_certificate_pdf(signature=signature)
+    signature.certificate_pdf.save("certificate.pdf", ContentFile(pdf), save=False)
+    signature.save(update_fields=["certificate_pdf"])
+    logger.info("certificate stored signature=%s", signature.pk)
+    return pdf
+
+
+def ensure_signed_pdf(
+    *, signature: Signature, contract_pdf: bytes | None = None
+) -> bytes:
+    """Return the signed PDF (contract + certificate), building it if missing.
+
+    Locks the signature row while building: two downloads racing must not
+    seal two different files of which only one hash is recorded.
+    """
+    if signature.signed_pdf:
+        with signature.signed_pdf.open("rb") as handle:
+            return handle.read()
+    with transaction.atomic():
+        locked = (
+            Signature.objects.select_for_update()
+            .select_related("contract__company")
+            .get(pk=signature.pk)
+        )
+        if locked.signed_pdf:
+            with locked.signed_pdf.open("rb") as handle:
+                pdf = handle.read()
+        else:
+            pdf = _build_signed_pdf(signature=locked, contract_pdf=contract_pdf)
+    for field in ("certificate_pdf", "signed_pdf", "signed_pdf_sha256"):
+        setattr(signature, field, getattr(locked, field))
+    return pdf
+
+
+def _build_signed_pdf(*, signature: Signature, contract_pdf: bytes | None) -> bytes:
+    if contract_pdf is None:
+        contract_pdf = contract_document(contract=signature.contract)
+    if (
+        signature.document_sha256
+        and hashlib.sha256(contract_pdf).hexdigest() != signature.document_sha256
+    ):
+        logger.error(
+            "contract pdf differs from the signed one signature=%s contract=%s",
+            signature.pk,
+            signature.contract_id,
+        )
+        raise StateConflictError(
+            "The contract document no longer matches the one that was signed.",
+            code="document_mismatch",
+        )
+    certificate_pdf = ensure_certificate_pdf(signature=signature)
+    return build_signed_pdf(
+        signature=signature, contract_pdf=contract_pdf, certificate_pdf=certificate_pdf
+    )
+
+
+def issue_signed_documents(*, signature: Signature, contract_pdf: bytes) -> None:
+    """Make the certificate and the signed PDF; a failure never undoes signing."""
+    try:
+        ensure_signed_pdf(signature=signature, contract_pdf=contract_pdf)
+    except Exception:
+        # The signature is committed evidence; the files are rebuilt lazily
+        # when someone downloads them, so any failure here is only logged.
+        logger.exception(
+            "signed documents not issued signature=%s; retried on download",
+            signature.pk,
+        )

@@ -1,0 +1,167 @@
+"""Who signs: validating the signer's details and naming the expected signer."""
+
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+
+from contracts.models import Contract
+from ozgecontract.errors import InvalidInputError, StateConflictError
+from ozgecontract.validators import is_valid_iin, normalize_phone
+from signatures import selectors
+from signatures.models import Signature
+
+logger = logging.getLogger(__name__)
+
+_METHOD_ALIASES = {"sms": "sms", "ecp": "ecp", "esp": "ecp"}
+
+
+def normalize_method(value: str) -> str:
+    """Return `sms` or `ecp`; the seed's spelling `esp` is read as `ecp`."""
+    method = _METHOD_ALIASES.get(str(value or "").strip().lower())
+    if method is None:
+        raise ValidationError(
+            {"method": ["Choose a signing method: sms or ecp."]}, code="invalid"
+        )
+    return method
+
+
+def clean_signer(
+    *, client_name: str, client_iin: str, client_phone: str, method: str
+) -> tuple[str, str, str, str]:
+    """Validate who signs and how; return the normalised name, IIN, phone, method."""
+    errors = {}
+    name = " ".join(str(client_name or "").split())
+    if not name:
+        errors["client_name"] = ["Enter the signer's full name."]
+    elif len(name) > 255:
+        errors["client_name"] = ["The name is longer than 255 characters."]
+    iin = str(client_iin or "").strip()
+    if not is_valid_iin(iin):
+        errors["client_iin"] = [
+            "Enter a valid IIN/BIN: 12 digits with a correct check digit."
+        ]
+    try:
+        phone = normalize_phone(str(client_phone or ""), mobile_only=True)
+    except ValidationError as exc:
+        errors["client_phone"] = exc.messages
+        phone = ""
+    try:
+        method = normalize_method(method)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    return name, iin, phone, method
+
+
+def ensure_signable(contract: Contract) -> None:
+    """Refuse (409) a contract that is signed, cancelled or past its deadline."""
+    if contract.status == Contract.Status.SIGNED:
+        raise StateConflictError(
+            "The contract is already signed.", code="contract_signed"
+        )
+    if contract.status == Contract.Status.CANCELLED:
+        raise StateConflictError(
+            "The contract was cancelled and cannot be signed.",
+            code="contract_cancelled",
+        )
+    if contract.status == Contract.Status.EXPIRED or contract.is_expired:
+        raise StateConflictError(
+            "The contract's signing deadline has passed.", code="contract_expired"
+        )
+
+
+def lock_contract(contract: Contract) -> Contract:
+    return (
+        Contract.objects.select_for_update()
+        .select_related("company")
+        .get(pk=contract.pk)
+    )
+
+
+@transaction.atomic
+def create_expected_signer(
+    *,
+    contract: Contract,
+    client_name: str,
+    client_iin: str,
+    client_phone: str,
+    method: str,
+) -> Signature:
+    """Record who is to sign `contract`; a second expected signer is a 409.
+
+    To name someone else, the company deletes the expected signer first.
+    """
+    name, iin, phone, method = clean_signer(
+        client_name=client_name,
+        client_iin=client_iin,
+        client_phone=client_phone,
+        method=method,
+    )
+    locked = lock_contract(contract)
+    ensure_signable(locked)
+    if selectors.get_expected_signer(contract=locked) is not None:
+        raise StateConflictError(
+            "The contract already has an expected signer; delete it to name another.",
+            code="signer_exists",
+        )
+    try:
+        with transaction.atomic():
+            signature = Signature.objects.create(
+                contract=locked,
+                client_name=name,
+                client_iin=iin,
+                client_phone=phone,
+                method=method,
+            )
+    except IntegrityError as exc:
+        raise StateConflictError(
+            "The contract already has an expected signer.", code="signer_exists"
+        ) from exc
+    logger.info(
+        "expected signer recorded signature=%s contract=%s", signature.pk, locked.pk
+    )
+    return signature
+
+
+@transaction.atomic
+def delete_expected_signer(*, signature: Signature) -> None:
+    """Delete a signer who has not signed yet; a completed signature is a 409."""
+    locked = Signature.objects.select_for_update().get(pk=signature.pk)
+    if locked.is_signed:
+        raise StateConflictError(
+            "A completed signature is evidence and cannot be deleted.",
+            code="signature_completed",
+        )
+    locked.delete()
+    logger.info(
+        "expected signer deleted signature=%s contract=%s",
+        signature.pk,
+        signature.contract_id,
+    )
+
+
+def check_expected_signer(
+    expected: Signature | None, *, client_iin: str, client_phone: str, method: str
+) -> None:
+    if expected is None:
+        return
+    if expected.client_iin != client_iin:
+        raise InvalidInputError(
+            "The IIN differs from the one the company gave for the signer.",
+            code="iin_mismatch",
+            fields={"client_iin": ["This is not the expected signer's IIN."]},
+        )
+    if expected.method != method:
+        raise InvalidInputError(
+            f"This contract is to be signed with {expected.get_method_display()}.",
+            code="method_mismatch",
+            fields={"method": [f"Use {expected.method}."]},
+        )
+    if method == Signature.Method.SMS and expected.client_phone != client_phone:
+        raise InvalidInputError(
+            "The phone number differs from the one the company gave for the signer.",
+            code="phone_mismatch",
+            fields={"client_phone": ["This is not the signer's phone number."]},
+        )
