@@ -22,6 +22,8 @@ from ozgecontract.tests.factories import (
 from signatures.models import AuditEvent, Signature
 from templates_app.tests import docx_builders as build
 
+pytestmark = pytest.mark.usefixtures("english")
+
 TEXT = "Договор с {{ client_name }} на сумму {{ summ }} от {{ signed_on }}"
 
 

@@ -13,6 +13,8 @@ from ozgecontract.tests.factories import ContractFactory, TemplateFactory
 from templates_app.models import Template
 from templates_app.tests import docx_builders as build
 
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def upload(client, data=None, **form):
     form.setdefault("name", "Договор подряда")

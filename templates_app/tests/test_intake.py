@@ -9,6 +9,8 @@ from contracts.documents import TemplateRejectedError, inspect_template
 from templates_app.models import Template
 from templates_app.tests import docx_builders as build
 
+pytestmark = pytest.mark.usefixtures("english")
+
 UPLOAD_URL = "/templates/upload"
 
 
