@@ -4,13 +4,14 @@ from functools import wraps
 
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
 
 
 def company_required(view):
     """Let in logged-in staff of a company; send others to the login page.
 
-    Platform admins have no company: they work in Django admin, so a
-    dashboard page answers them 403 rather than showing an empty company.
+    Platform admins have no company: they work in Django admin and are sent
+    there; any other account without a company gets a 403.
     """
 
     @wraps(view)
@@ -18,6 +19,8 @@ def company_required(view):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
         if request.user.company_id is None:
+            if request.user.is_staff:
+                return redirect("admin:index")
             raise PermissionDenied
         return view(request, *args, **kwargs)
 
@@ -31,6 +34,8 @@ def owner_required(view):
     def wrapper(request, *args, **kwargs):
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
+        if request.user.company_id is None and request.user.is_staff:
+            return redirect("admin:index")
         if not request.user.is_owner:
             raise PermissionDenied
         return view(request, *args, **kwargs)

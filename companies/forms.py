@@ -158,7 +158,10 @@ class CompanyProfileForm(forms.Form):
         label=_("BIN"), max_length=12, required=False, validators=[validate_iin]
     )
     phone = PhoneField(label=_("Company phone"))
-    email = forms.EmailField(label=_("Company email"))
+    email = forms.EmailField(
+        label=_("Company email"),
+        help_text=_("The company's first owner logs in with this address."),
+    )
 
 
 class InviteMemberForm(forms.Form):

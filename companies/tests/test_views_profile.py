@@ -35,10 +35,10 @@ def test_member_gets_403(client, member):
 
 
 @pytest.mark.django_db
-def test_platform_admin_gets_403(client, admin):
+def test_platform_admin_is_sent_to_django_admin(client, admin):
     client.force_login(admin)
 
-    assert client.get(URL).status_code == 403
+    assert client.get(URL)["Location"] == "/admin/"
 
 
 @pytest.mark.django_db

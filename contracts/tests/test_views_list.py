@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from companies.models import User
 from contracts.models import Contract
 from ozgecontract.tests.factories import (
     ContractFactory,
@@ -36,8 +37,16 @@ def test_anonymous_is_sent_to_login(client):
 
 
 @pytest.mark.django_db
-def test_platform_admin_without_company_gets_403(client, admin):
+def test_platform_admin_is_sent_to_django_admin(client, admin):
     client.force_login(admin)
+
+    assert client.get(URL)["Location"] == "/admin/"
+
+
+@pytest.mark.django_db
+def test_an_account_without_company_gets_403(client):
+    loner = User.objects.create_user(email="loner@example.kz", password="x")
+    client.force_login(loner)
 
     assert client.get(URL).status_code == 403
 
