@@ -57,12 +57,12 @@ def _reads_credentials(operation: dict) -> bool:
     return any(requirement for requirement in operation.get("security", []))
 
 
-def _is_paginated(operation: dict) -> bool:
+def _is_paginated(method: str, operation: dict) -> bool:
     names = {parameter.get("name") for parameter in operation.get("parameters", [])}
-    return {"limit", "offset"} <= names
+    return method == "get" and {"limit", "offset"} <= names
 
 
-def _document_operation(operation: dict) -> None:
+def _document_operation(method: str, operation: dict) -> None:
     responses = operation.setdefault("responses", {})
     errors = dict(COMMON_ERRORS)
     if _reads_credentials(operation):
@@ -75,7 +75,7 @@ def _document_operation(operation: dict) -> None:
     for status, response in responses.items():
         if status.startswith(("4", "5")) and not response.get("content"):
             response["content"] = {"application/json": {"schema": ERROR_REF}}
-        elif status == "200" and _is_paginated(operation):
+        elif status == "200" and _is_paginated(method, operation):
             response.setdefault("headers", {}).update(LIST_HEADERS)
 
 
@@ -85,8 +85,8 @@ def document_shared_answers(result, generator, request, public):
         ERROR_SCHEMA
     )
     for path_item in result.get("paths", {}).values():
-        for operation in path_item.values():
-            _document_operation(operation)
+        for method, operation in path_item.items():
+            _document_operation(method, operation)
     return result
 
 
