@@ -30,7 +30,6 @@ from signatures.serializers import (
     SignSerializer,
 )
 
-logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("ozgecontract.security")
 
 ERRORS = {
@@ -38,7 +37,11 @@ ERRORS = {
     404: OpenApiResponse(description="Unknown, or another company's"),
     409: OpenApiResponse(description="The contract is not pending"),
 }
-PDF = {(200, "application/pdf"): OpenApiTypes.BINARY}
+PDF = {
+    (200, "application/pdf"): OpenApiTypes.BINARY,
+    404: ERRORS[404],
+    409: OpenApiResponse(description="Not signed yet: there is no file"),
+}
 
 
 def client_ip(request) -> str | None:
@@ -254,7 +257,7 @@ def _label(signature: Signature) -> str:
     return signature.contract.number or str(signature.contract_id)
 
 
-@extend_schema(tags=["signatures"], responses={**PDF, **ERRORS})
+@extend_schema(tags=["signatures"], responses=PDF)
 class SignatureCertificate(PdfDownloadView):
     """Download the certificate of online signing (rendered now if missing)."""
 
@@ -268,7 +271,7 @@ class SignatureCertificate(PdfDownloadView):
         return pdf_response(pdf, filename=f"certificate-{_label(signature)}.pdf")
 
 
-@extend_schema(tags=["signatures"], responses={**PDF, **ERRORS})
+@extend_schema(tags=["signatures"], responses=PDF)
 class SignatureDocument(PdfDownloadView):
     """Download the signed PDF: the contract, then the certificate."""
 
@@ -282,7 +285,7 @@ class SignatureDocument(PdfDownloadView):
         return pdf_response(pdf, filename=f"signed-{_label(signature)}.pdf")
 
 
-@extend_schema(tags=["signatures"], responses={**PDF, **ERRORS})
+@extend_schema(tags=["signatures"], responses=PDF)
 class ContractTokenCertificate(PdfDownloadView):
     """Download the certificate by the contract's signing link (public)."""
 
@@ -296,7 +299,7 @@ class ContractTokenCertificate(PdfDownloadView):
         return pdf_response(pdf, filename=f"certificate-{_label(signature)}.pdf")
 
 
-@extend_schema(tags=["signatures"], responses={**PDF, **ERRORS})
+@extend_schema(tags=["signatures"], responses=PDF)
 class ContractTokenSignedDocument(PdfDownloadView):
     """Download the signed PDF by the contract's signing link (public)."""
 
