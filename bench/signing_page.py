@@ -115,8 +115,10 @@ def latest_code(folder: Path) -> str:
     return re.search(r"\b(\d{6})\b", newest.read_text(encoding="utf-8")).group(1)
 
 
-def sign_through_page(client, page: str, outbox: Path) -> None:
-    requested = client.post(page + "code/", SIGNER)
+def sign_through_page(client, page: str, contract, outbox: Path) -> None:
+    contract.refresh_from_db()
+    shown = {"document_sha256": contract.document_sha256}
+    requested = client.post(page + "code/", {**SIGNER, **shown})
     if requested.status_code != 302:
         raise SystemExit(f"the code request answered {requested.status_code}")
     signed = client.post(page + "sign/", {"method": "sms", "code": latest_code(outbox)})
@@ -153,9 +155,10 @@ def measure(company, outbox: Path) -> dict:
     signing = []
     for _ in range(SIGNING_RUNS):
         signer_client = Client(HTTP_USER_AGENT="bench", REMOTE_ADDR="127.0.0.1")
-        page = open_page(signer_client, new_contract(company))
+        contract = new_contract(company)
+        page = open_page(signer_client, contract)
         start = time.perf_counter()
-        sign_through_page(signer_client, page, outbox)
+        sign_through_page(signer_client, page, contract, outbox)
         signing.append(time.perf_counter() - start)
     figures["signing"] = statistics.median(signing) * 1000
 

@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -80,8 +81,15 @@ def open_link(browser, contract) -> str:
     return response["Location"]
 
 
+def shown_document(browser, page) -> str:
+    """Return the SHA-256 the signer step hands back with the code request."""
+    html = browser.get(page + "?step=details").content.decode()
+    found = re.search(r'name="document_sha256" value="(\w*)"', html)
+    return found.group(1) if found else ""
+
+
 def send_code(browser, page, **overrides):
-    body = {**SIGNER, **overrides}
+    body = {**SIGNER, "document_sha256": shown_document(browser, page), **overrides}
     return browser.post(page + "code/", {k: v for k, v in body.items() if v})
 
 
@@ -607,6 +615,30 @@ def test_signed_pdf_and_certificate_download_after_signing(browser, contract, se
     assert "на выполнение работ" in signed_text
     assert "Иванов Иван Иванович" in signed_text
     assert "Иванов Иван Иванович" in pdf_text(certificate.content)
+
+
+def test_contract_changed_after_the_code_was_sent_is_not_signed_with_it(
+    browser, fields_contract, settings, owner
+):
+    page = open_link(browser, fields_contract)
+    browser.post(page + "fields/", FIELD_VALUES)
+    page, code = signed_in_page(browser, fields_contract, settings)
+    contract_services.set_field_values(
+        contract=fields_contract, values={"work": "Снос здания"}, actor=owner
+    )
+
+    response = browser.post(page + "sign/", {"method": "sms", "code": code})
+
+    assert response.status_code == 409
+    assert response.context["step"] == "details"
+    assert response.context["error"] == (
+        "Договор изменился во время подписания. Прочитайте его ещё раз и подпишите."
+    )
+    assert not Signature.objects.exists()
+    assert SigningCode.objects.get().attempts == 0
+    shown = browser.get(page)
+    assert shown.context["step"] == "details"
+    assert shown.context["form"]["client_iin"].value() == VALID_IIN
 
 
 def test_wrong_code_says_how_many_attempts_are_left(browser, contract, settings):

@@ -552,6 +552,8 @@ def signing_code(request, link: SigningLink):
         return _show_refusal(request, link, step, form, exc)
 
     link.state["signer"] = signer
+    if not resend:
+        link.state["document_sha256"] = request.POST.get("document_sha256", "")
     link.state["resend_at"] = (
         timezone.now().timestamp() + settings.SIGNING_CODE_RESEND_SECONDS
     )
@@ -573,8 +575,25 @@ def _sign_request(request, link: SigningLink):
     form = SigningCodeForm(request.POST)
     if not form.is_valid():
         return _render_step(request, link, "code", form=form, status=400)
+    if link.state.get("document_sha256") != link.contract.document_sha256:
+        return _document_changed(request, link)
     proof = {"method": Signature.Method.SMS, "otp_code": form.cleaned_data["code"]}
     return "code", form, link.state["signer"], proof
+
+
+def _document_changed(request, link: SigningLink):
+    """Send the client back to read the contract: it changed after they read it.
+
+    The code was asked for over the document shown then; signing the new one
+    with it would sign something the client has not seen.
+    """
+    logger.info(
+        "contract changed after the code was sent contract=%s", link.contract.pk
+    )
+    link.state.pop("resend_at", None)
+    _save(request, link)
+    exc = StateConflictError(code="document_changed")
+    return _show_refusal(request, link, "details", None, exc)
 
 
 @require_POST
