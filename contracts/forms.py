@@ -1,6 +1,7 @@
 """Forms of the contract pages: filter, new contract, signing link, bulk upload."""
 
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from companies.forms import PhoneField
@@ -115,6 +116,14 @@ class NewContractForm(forms.Form):
         self.field_settings = field_settings
         for setting in field_settings:
             self.fields[VALUE_PREFIX + setting["name"]] = _value_field(setting)
+
+    def clean_expires_at(self):
+        expires_at = self.cleaned_data["expires_at"]
+        if expires_at is not None and expires_at <= timezone.now():
+            raise forms.ValidationError(
+                _("Choose a moment in the future."), code="past_deadline"
+            )
+        return expires_at
 
     def value_fields(self):
         return [self[VALUE_PREFIX + s["name"]] for s in self.field_settings]

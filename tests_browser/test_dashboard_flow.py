@@ -118,7 +118,10 @@ def test_company_prepares_a_contract_and_its_client_signs_it(
     page.fill("[name=name]", "Договор подряда на ремонт")
     page.set_input_files("[name=file]", SAMPLE_DOCX)
     shots(page, "upload")
-    page.get_by_role("button", name="Загрузить", exact=True).click()
+    with page.expect_response(lambda r: r.request.method == "POST") as upload:
+        page.get_by_role("button", name="Загрузить", exact=True).click()
+    # The page's script sent it (XHR, for the progress bar) and got JSON back.
+    assert upload.value.headers["content-type"] == "application/json"
     page.wait_for_selector("[data-testid=field-settings]")
     assert page.locator("[name=type__summ]").count() == 1
     shots(page, "template-fields")

@@ -1,5 +1,7 @@
 """A new contract from a template: /dashboard/contracts/new/."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.conf import settings as django_settings
 
@@ -171,4 +173,26 @@ def test_a_bad_number_is_refused_in_the_chosen_language(
     response = post(client, template, value__summ="сто тысяч")
 
     assert response.context["form"].errors["value__summ"] == [message]
+    assert not Contract.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_deadline_is_read_in_almaty_time(client, owner, template):
+    client.force_login(owner)
+
+    post(client, template, expires_at="2031-12-31T18:00")
+
+    contract = Contract.objects.get()
+    assert contract.expires_at == datetime(2031, 12, 31, 13, 0, tzinfo=UTC)
+
+
+@pytest.mark.django_db
+def test_a_deadline_in_the_past_is_refused(client, owner, template):
+    client.force_login(owner)
+
+    response = post(client, template, expires_at="2020-01-01T10:00")
+
+    assert response.context["form"].errors["expires_at"] == [
+        "Выберите момент в будущем."
+    ]
     assert not Contract.objects.exists()
