@@ -57,6 +57,8 @@ def send_signing_link(*, contract: Contract, phone: str, user) -> str:
         )
     phone = normalize_phone(phone, mobile_only=True)
 
+    # TODO(#5): the count lives in Django's cache, per process unless CACHES
+    # names a shared backend; with several workers the limit is per worker.
     key = f"link-sms:{contract.pk}"
     if not cache.add(key, 1, LINK_SMS_WINDOW_SECONDS):
         try:
