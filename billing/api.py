@@ -77,6 +77,8 @@ class BalanceDetail(generics.GenericAPIView):
 
     serializer_class = BalanceSerializer
     queryset = CompanyBalance.objects.none()
+    # Only DRF's OPTIONS metadata calls get_object(); it must find this kwarg.
+    lookup_url_kwarg = "company_id"
 
     def get(self, request, company_id):
         balance = selectors.get_balance(user=request.user, company_id=company_id)

@@ -79,3 +79,22 @@ def test_odd_paths_are_4xx(admin_api, path):
     response = admin_api.get(path)
 
     assert 400 <= response.status_code < 500
+
+
+@pytest.mark.parametrize("persona", ["admin_api", "owner_api", "anonymous"])
+def test_options_answers_every_endpoint(request, company, plan, persona):
+    client = request.getfixturevalue(persona)
+    payment = PaymentRequest.objects.create(
+        company=company, tariff_plan=plan, sms_count=10, total_amount=1800
+    )
+    paths = {path for _, path in _paths(company, plan, payment)} | {
+        "/companies",
+        f"/companies/id/{company.pk}",
+        f"/companies/phone/{company.phone}",
+        f"/company-balances/{company.pk}/ledger",
+        f"/payment_requests/company/{company.pk}",
+    }
+
+    for path in sorted(paths):
+        response = client.options(path)
+        assert response.status_code < 500, path
