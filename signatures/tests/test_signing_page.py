@@ -26,6 +26,7 @@ from signatures.tests.conftest import (
     sms_outbox,
     wrong_code,
 )
+from signatures.views.signing_errors import error_message
 
 pytestmark = pytest.mark.django_db
 
@@ -846,12 +847,9 @@ def test_steps_refuse_get(browser, contract):
 
 
 def test_too_many_attempts_error_reads_in_minutes(browser, contract):
-    from signatures.views.signing import SigningLink, _error_message
-
-    link = SigningLink(key="k", contract=contract, state={"token": "t"})
     exc = TooManyAttemptsError(code="code_limit_reached", retry_after=125)
 
     with translation.override("ru"):
-        message = _error_message(exc, link)
+        message = error_message(exc, contract)
 
     assert message == ("Слишком много запросов кода. Попробуйте снова через 3 минуты.")

@@ -3,7 +3,9 @@
 The first visit swaps the link's token for a short random key kept in the
 session and redirects to /sign/s/<key>/, so the address bar, the history and
 any screenshot carry the key (useless without the session cookie), never the
-token. Several links may be open in one browser; each has its own key.
+token. Several links may be open in one browser; each has its own key (see
+`signing_links`). What the client reads when a service refuses is in
+`signing_errors`.
 
 Steps: the contract (PDF and the fields the company asked for), the signer
 (ФИО, ИИН, phone, the three statements, the method), the SMS code, done. Each
@@ -14,10 +16,7 @@ step is a GET that only shows and a POST that acts; the work is done by
 import hashlib
 import io
 import logging
-import secrets
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import wraps
 
 from django.conf import settings
 from django.core.cache import cache
@@ -25,9 +24,8 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_GET, require_POST
@@ -37,12 +35,10 @@ from contracts import selectors as contract_selectors
 from contracts.models import Contract
 from contracts.services import ensure_contract_document, set_field_values
 from ozgecontract.errors import (
-    BalanceExhaustedError,
     DomainError,
     NotFoundError,
     StateConflictError,
     TooManyAttemptsError,
-    UpstreamError,
 )
 from ozgecontract.validators import mask_phone
 from signatures import selectors, services
@@ -53,143 +49,23 @@ from signatures.forms import (
     SigningCodeForm,
 )
 from signatures.models import AuditEvent, Signature
+from signatures.views.signing_errors import attach_validation_error, error_message
+from signatures.views.signing_links import (
+    SigningLink,
+    client_ip,
+    contract_problem,
+    in_chosen_language,
+    link_problem,
+    remember,
+    save,
+    signing_view,
+    user_agent,
+)
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("ozgecontract.security")
 
-SESSION_KEY = "signing_links"
-# A browser rarely has more than a couple of links open; old ones are dropped.
-MAX_LINKS_PER_SESSION = 10
 DEFAULT_NCALAYER_URL = "wss://127.0.0.1:13579"
-
-
-@dataclass
-class SigningLink:
-    """One signing link opened in this browser session, with its progress."""
-
-    key: str
-    contract: Contract
-    state: dict
-
-    @property
-    def token(self) -> str:
-        return self.state["token"]
-
-
-# --- request helpers --------------------------------------------------------
-
-
-def client_ip(request) -> str | None:
-    """Return the client's address for the audit trail.
-
-    Only REMOTE_ADDR is trusted: X-Forwarded-For is set by whoever sends the
-    request. Behind a reverse proxy, the proxy must pass the client's address
-    as REMOTE_ADDR (gunicorn with --forwarded-allow-ips does).
-    """
-    return request.META.get("REMOTE_ADDR") or None
-
-
-def user_agent(request) -> str:
-    return request.META.get("HTTP_USER_AGENT", "")[:512]
-
-
-def _in_chosen_language(view):
-    """Show the page in the language the client chose, else in Russian.
-
-    The browser's Accept-Language is not used: a phone set to English in
-    Kazakhstan still gets the Russian page first, with the switch on top.
-    """
-
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
-        if chosen not in dict(settings.LANGUAGES):
-            chosen = settings.LANGUAGE_CODE
-        translation.activate(chosen)
-        request.LANGUAGE_CODE = chosen
-        return view(request, *args, **kwargs)
-
-    return wrapper
-
-
-def _links(request) -> dict:
-    return request.session.get(SESSION_KEY, {})
-
-
-def _remember(request, token: str) -> str:
-    """Keep `token` in the session under a new or existing key; return the key."""
-    links = _links(request)
-    for key, state in links.items():
-        if state["token"] == token:
-            return key
-    key = secrets.token_urlsafe(9)
-    links[key] = {"token": token, "created": timezone.now().timestamp()}
-    if len(links) > MAX_LINKS_PER_SESSION:
-        oldest = min(links, key=lambda k: links[k]["created"])
-        del links[oldest]
-    request.session[SESSION_KEY] = links
-    return key
-
-
-def _save(request, link: SigningLink) -> None:
-    links = _links(request)
-    links[link.key] = link.state
-    request.session[SESSION_KEY] = links
-    request.session.modified = True
-
-
-def _link_problem(request, reason: str, status: int):
-    """Render the page for a link that cannot be signed, in the chosen language."""
-    return render(
-        request,
-        "signatures/signing/link_problem.html",
-        {"reason": reason},
-        status=status,
-    )
-
-
-def _contract_problem(request, contract: Contract):
-    """Return the 410 page for a cancelled or expired contract, else None."""
-    if contract.status == Contract.Status.CANCELLED:
-        return _link_problem(request, "cancelled", 410)
-    if contract.status == Contract.Status.EXPIRED or (
-        contract.status == Contract.Status.PENDING and contract.is_expired
-    ):
-        return _link_problem(request, "expired", 410)
-    return None
-
-
-def signing_view(*, allow_signed: bool = False):
-    """Load the link behind `key` and its contract, or answer with a clear page.
-
-    An unknown key is a 404 page asking to open the link again; a cancelled or
-    expired contract is a 410 page; a signed one goes to the thank-you page
-    unless the view serves signed contracts too.
-    """
-
-    def decorator(view):
-        @wraps(view)
-        @never_cache
-        @_in_chosen_language
-        def wrapper(request, key, *args, **kwargs):
-            state = _links(request).get(key)
-            if state is None:
-                return _link_problem(request, "session", 404)
-            try:
-                contract = contract_selectors.get_contract_by_token(state["token"])
-            except NotFoundError:
-                return _link_problem(request, "unknown", 404)
-            if contract.status == Contract.Status.SIGNED and not allow_signed:
-                return redirect("signatures:signing-done", key=key)
-            problem = _contract_problem(request, contract)
-            if problem is not None:
-                return problem
-            link = SigningLink(key=key, contract=contract, state=state)
-            return view(request, link, *args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 # --- what the page shows ----------------------------------------------------
@@ -261,7 +137,7 @@ def _render_step(
     except DomainError as exc:
         # Nobody may sign a contract the page cannot show.
         logger.warning("signing page without a document contract=%s", contract.pk)
-        return _link_problem(request, "document", exc.status)
+        return link_problem(request, "document", exc.status)
     steps = [("details", _("Signer")), ("code", _("Code")), ("done", _("Done"))]
     if contract_fields:
         steps.insert(0, ("fields", _("Contract")))
@@ -307,136 +183,11 @@ def _signer_initial(link: SigningLink) -> dict:
     return {"client_name": expected.client_name, "client_phone": expected.client_phone}
 
 
-# --- turning service errors into messages ------------------------------------
-
-
-def _messages_by_code() -> dict[str, str]:
-    """Return the page's wording for the services' error codes, translated now."""
-    ecp_unreadable = _(
-        "NCALayer returned a signature the portal cannot accept. Try again, or "
-        "sign with an SMS code."
-    )
-    return {
-        "code_exhausted": _("Too many wrong codes. Request a new code."),
-        "code_expired": _("The code has expired. Request a new code."),
-        "code_missing": _("Request a code first."),
-        "phone_mismatch": _(
-            "This phone number differs from the one the company gave for the signer."
-        ),
-        "iin_mismatch": _(
-            "This IIN differs from the one the company gave for the signer."
-        ),
-        "method_mismatch": _(
-            "The company asked for this contract to be signed another way."
-        ),
-        "document_changed": _(
-            "The contract changed while you were signing. Read it again and sign."
-        ),
-        "contract_signed": _("The contract is already signed."),
-        "sms_failed": _("We could not send the SMS. Please try again in a minute."),
-        "ecp_iin_mismatch": _(
-            "The key belongs to another person: the IIN in its certificate "
-            "differs from the IIN you entered."
-        ),
-        "ecp_document_mismatch": _(
-            "The signature was made over another document. Reload the page and "
-            "sign again."
-        ),
-        "ecp_certificate_untrusted": _(
-            "The key's certificate was not issued by the National Certification "
-            "Authority of Kazakhstan (NCA RK)."
-        ),
-        "ecp_certificate_expired": _(
-            "The key's certificate has expired. Get a new key from NCA RK."
-        ),
-        "ecp_certificate_not_yet_valid": _("The key's certificate is not valid yet."),
-        "ecp_certificate_revoked": _("The key's certificate has been revoked."),
-        "ecp_key_usage": _(
-            "This key is not for signing. Choose your signing key, not the "
-            "authentication one (AUTH_…)."
-        ),
-        "ecp_gost_unsupported": _(
-            "The portal cannot check this kind of key (GOST) yet. Sign with an "
-            "RSA key or with an SMS code."
-        ),
-        "ecp_verifier_unavailable": _(
-            "The signature could not be checked right now. Try again in a minute."
-        ),
-        "ecp_not_cms": ecp_unreadable,
-        "ecp_signature_invalid": ecp_unreadable,
-        "ecp_signer_count": ecp_unreadable,
-        "ecp_unsupported_algorithm": ecp_unreadable,
-        "ecp_certificate_missing": ecp_unreadable,
-        "ecp_no_iin": ecp_unreadable,
-        "ecp_signing_time_invalid": ecp_unreadable,
-    }
-
-
-def _error_message(exc: DomainError, link: SigningLink) -> str:
-    """Say what went wrong in the page's language; fall back to the service's text."""
-    code = exc.code
-    if isinstance(exc, TooManyAttemptsError):
-        if code == "code_resend_too_soon":
-            return ngettext(
-                "A code was just sent. You can ask for a new one in %(seconds)d "
-                "second.",
-                "A code was just sent. You can ask for a new one in %(seconds)d "
-                "seconds.",
-                exc.retry_after,
-            ) % {"seconds": exc.retry_after}
-        minutes = max(1, (exc.retry_after + 59) // 60)
-        return ngettext(
-            "Too many codes were requested. Try again in %(minutes)d minute.",
-            "Too many codes were requested. Try again in %(minutes)d minutes.",
-            minutes,
-        ) % {"minutes": minutes}
-    if code == "code_invalid":
-        left = _attempts_left(link)
-        return ngettext(
-            "Wrong code. %(left)d attempt left.",
-            "Wrong code. %(left)d attempts left.",
-            left,
-        ) % {"left": left}
-    if isinstance(exc, BalanceExhaustedError):
-        return _(
-            "The company cannot accept signatures right now. Please contact "
-            "the company that sent you the link."
-        )
-    message = _messages_by_code().get(code)
-    if message is not None:
-        return message
-    if isinstance(exc, UpstreamError):
-        return _("A service the portal relies on failed. Try again in a minute.")
-    return exc.detail
-
-
-def _attempts_left(link: SigningLink) -> int:
-    latest = selectors.get_latest_signing_code(contract=link.contract)
-    attempts = latest.attempts if latest is not None else 0
-    return max(0, settings.SIGNING_CODE_MAX_ATTEMPTS - attempts)
-
-
-def _attach_validation_error(form, exc: ValidationError, *, renames=None) -> str:
-    """Put a service's field errors on `form`; return what fits no field."""
-    renames = renames or {}
-    leftover = []
-    if not hasattr(exc, "error_dict"):
-        return " ".join(exc.messages)
-    for name, errors in exc.message_dict.items():
-        target = renames.get(name, name)
-        if form is not None and target in form.fields:
-            for message in errors:
-                form.add_error(target, message)
-        else:
-            leftover.extend(errors)
-    return " ".join(leftover)
-
-
 # --- the views ---------------------------------------------------------------
 
 
 @never_cache
-@_in_chosen_language
+@in_chosen_language
 @require_GET
 def signing_entry(request, token: str):
     """Open a signing link: remember it in the session and hide the token."""
@@ -444,12 +195,12 @@ def signing_entry(request, token: str):
         contract = contract_selectors.get_contract_by_token(token)
     except NotFoundError:
         security_logger.info("unknown signing link opened ip=%s", client_ip(request))
-        return _link_problem(request, "unknown", 404)
+        return link_problem(request, "unknown", 404)
 
-    problem = _contract_problem(request, contract)
+    problem = contract_problem(request, contract)
     if problem is not None:
         return problem
-    key = _remember(request, str(contract.contract_token))
+    key = remember(request, str(contract.contract_token))
     if contract.status == Contract.Status.SIGNED:
         return redirect("signatures:signing-done", key=key)
 
@@ -478,14 +229,14 @@ def _show_refusal(request, link, step, form, exc, *, renames=None):
     the translated message at the top of the step instead.
     """
     if isinstance(exc, ValidationError):
-        error = _attach_validation_error(form, exc, renames=renames)
+        error = attach_validation_error(form, exc, renames=renames)
         return _render_step(request, link, step, form=form, error=error, status=400)
     return _render_step(
         request,
         link,
         step,
         form=form,
-        error=_error_message(exc, link),
+        error=error_message(exc, link.contract),
         status=exc.status,
     )
 
@@ -515,7 +266,7 @@ def signing_fields(request, link: SigningLink):
         return _show_refusal(request, link, "fields", form, exc, renames=renames)
 
     link.state["fields_saved"] = True
-    _save(request, link)
+    save(request, link)
     return redirect("signatures:signing-page", key=link.key)
 
 
@@ -546,7 +297,7 @@ def signing_code(request, link: SigningLink):
         if resend:
             # The countdown on the code step now shows the server's wait.
             link.state["resend_at"] = timezone.now().timestamp() + exc.retry_after
-            _save(request, link)
+            save(request, link)
         return _show_refusal(request, link, step, form, exc)
     except (ValidationError, DomainError) as exc:
         return _show_refusal(request, link, step, form, exc)
@@ -557,7 +308,7 @@ def signing_code(request, link: SigningLink):
     link.state["resend_at"] = (
         timezone.now().timestamp() + settings.SIGNING_CODE_RESEND_SECONDS
     )
-    _save(request, link)
+    save(request, link)
     return redirect("signatures:signing-page", key=link.key)
 
 
@@ -591,7 +342,7 @@ def _document_changed(request, link: SigningLink):
         "contract changed after the code was sent contract=%s", link.contract.pk
     )
     link.state.pop("resend_at", None)
-    _save(request, link)
+    save(request, link)
     exc = StateConflictError(code="document_changed")
     return _show_refusal(request, link, "details", None, exc)
 
@@ -625,7 +376,7 @@ def signing_sign(request, link: SigningLink):
 
     link.state.pop("signer", None)
     link.state.pop("resend_at", None)
-    _save(request, link)
+    save(request, link)
     return redirect("signatures:signing-done", key=link.key)
 
 
@@ -667,7 +418,7 @@ def signing_file(request, link: SigningLink, kind: str):
         pdf = _file_bytes(link, kind)
     except DomainError as exc:
         logger.warning("signing page file unavailable contract=%s", link.contract.pk)
-        return _link_problem(request, "document", exc.status)
+        return link_problem(request, "document", exc.status)
 
     number = "".join(
         ch for ch in (link.contract.number or "") if ch.isascii() and ch.isalnum()
