@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from contracts import services as contract_services
 from ozgecontract.errors import DomainError, InvalidInputError
+from ozgecontract.validators import normalize_phone, validate_iin
 from signatures import services as signature_services
 from templates_app.fields import template_field_settings
 
@@ -206,6 +207,7 @@ def create_from_row(*, company, template, user, values: dict[str, str]):
     field_values = {k: v for k, v in values.items() if k not in EXTRA_COLUMNS}
     names_signer = any(signer[name] for name in SIGNER_COLUMNS if name != "method")
     if names_signer:
+        _check_signer(signer)
         signature_services.clean_signer(
             client_name=signer["client_name"],
             client_iin=signer["client_iin"],
@@ -235,6 +237,28 @@ def create_from_row(*, company, template, user, values: dict[str, str]):
                 method=signer["method"] or "sms",
             )
     return contract
+
+
+def _check_signer(signer: dict[str, str]) -> None:
+    """Refuse a bad signer with messages in the reader's language.
+
+    The signing service checks again; its messages are the API's, in English.
+    """
+    errors = {}
+    if not signer["client_name"]:
+        errors["client_name"] = [_("Enter the signer's full name.")]
+    try:
+        validate_iin(signer["client_iin"])
+    except ValidationError as exc:
+        errors["client_iin"] = exc.messages
+    try:
+        normalize_phone(signer["client_phone"], mobile_only=True)
+    except ValidationError as exc:
+        errors["client_phone"] = exc.messages
+    if signer["method"] not in ("", "sms", "ecp", "esp"):
+        errors["method"] = [_("Write sms or ecp.")]
+    if errors:
+        raise ValidationError(errors)
 
 
 def run_rows(

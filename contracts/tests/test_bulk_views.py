@@ -4,6 +4,7 @@ import io
 import json
 
 import pytest
+from django.conf import settings as django_settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from openpyxl import Workbook
 
@@ -80,10 +81,12 @@ def test_mixed_csv_creates_good_rows_and_lists_bad_ones(client, member, template
     }
     results = {r.line: r for r in response.context["results"]}
     assert [line for line, r in results.items() if r.contract_id] == [2, 7]
-    assert "client_iin" in results[3].errors[0]
-    assert "client_phone" in results[4].errors[0]
+    assert results[3].errors == [
+        "client_iin: Введите правильный ИИН/БИН: 12 цифр с верной контрольной цифрой."
+    ]
+    assert results[4].errors == ["client_phone: Введите правильный номер телефона."]
     assert results[5].errors == ["В строке 2 ячеек, а в заголовке 6."]
-    assert results[6].errors
+    assert results[6].errors == ["summ: Введите число."]
     body = response.content.decode()
     assert "Создано: 2, отклонено: 4." in body
 
@@ -286,3 +289,24 @@ def test_a_batch_with_unknown_columns_is_refused(client, owner, template):
 
     assert response.status_code == 400
     assert not Contract.objects.exists()
+
+
+@pytest.mark.django_db
+def test_signer_method_column_and_kazakh_reasons(client, owner, template):
+    content = (
+        "work;summ;client_name;client_iin;client_phone;method\n"
+        "Ремонт;1000;Иванов Иван;850615300129;87011234567;ecp\n"
+        "Ремонт;1000;Иванов Иван;850615300129;87011234567;paper\n"
+    ).encode()
+    client.cookies[django_settings.LANGUAGE_COOKIE_NAME] = "kk"
+    client.force_login(owner)
+
+    response = client.post(
+        URL, {"template": template.pk, "file": upload("a.csv", content)}
+    )
+
+    assert Signature.objects.get().method == "ecp"
+    refused = [r for r in response.context["results"] if r.errors]
+    assert [(r.line, r.errors) for r in refused] == [
+        (3, ["method: sms немесе ecp деп жазыңыз."])
+    ]
