@@ -5,8 +5,6 @@ by id. Every rule lives in `signatures.services`; these views only parse,
 resolve the contract for the caller, and answer.
 """
 
-import logging
-
 from django.conf import settings
 from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
@@ -17,7 +15,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from ozgecontract.errors import InvalidInputError, NotFoundError, StateConflictError
+from ozgecontract.errors import InvalidInputError, StateConflictError
 from ozgecontract.routing import api_path, api_patterns
 from ozgecontract.validators import mask_phone
 from signatures import selectors, services
@@ -29,8 +27,6 @@ from signatures.serializers import (
     SigningCodeSentSerializer,
     SignSerializer,
 )
-
-security_logger = logging.getLogger("ozgecontract.security")
 
 ERRORS = {
     400: OpenApiResponse(description="Bad input"),
@@ -55,19 +51,10 @@ def client_user_agent(request) -> str:
     return request.META.get("HTTP_USER_AGENT", "")[:512]
 
 
-def contract_by_token(token):
-    """Resolve a signing link's token; log an unknown one for the security log."""
-    try:
-        return selectors.get_contract_by_token(token)
-    except NotFoundError:
-        security_logger.info("unknown contract token used on the signatures API")
-        raise
-
-
 def resolve_contract(request, data: dict):
     """Return the contract named in `data`, and whether it was named publicly."""
     if "contract_token" in data:
-        return contract_by_token(data["contract_token"]), True
+        return selectors.get_contract_by_token(data["contract_token"]), True
     if not request.user.is_authenticated:
         raise NotAuthenticated(
             "Send contract_token, or log in to name the contract by contract_id."
@@ -294,7 +281,7 @@ class ContractTokenCertificate(PdfDownloadView):
     queryset = Signature.objects.none()
 
     def get(self, request, token):
-        signature = _completed_signature_of(contract_by_token(token))
+        signature = _completed_signature_of(selectors.get_contract_by_token(token))
         pdf = services.ensure_certificate_pdf(signature=signature)
         return pdf_response(pdf, filename=f"certificate-{_label(signature)}.pdf")
 
@@ -308,7 +295,7 @@ class ContractTokenSignedDocument(PdfDownloadView):
     queryset = Signature.objects.none()
 
     def get(self, request, token):
-        signature = _completed_signature_of(contract_by_token(token))
+        signature = _completed_signature_of(selectors.get_contract_by_token(token))
         pdf = services.ensure_signed_pdf(signature=signature)
         return pdf_response(pdf, filename=f"signed-{_label(signature)}.pdf")
 

@@ -1,9 +1,8 @@
 """Reads for signatures: company-scoped look-ups and the contract's evidence."""
 
-import uuid
-
 from django.db.models import QuerySet
 
+from contracts import selectors as contract_selectors
 from contracts.models import Contract
 from ozgecontract.errors import NotFoundError
 from ozgecontract.tenancy import scope_to_company
@@ -38,19 +37,8 @@ def list_signatures_for_contract(*, contract: Contract) -> QuerySet[Signature]:
 
 
 def get_contract_by_token(token) -> Contract:
-    """Return the contract behind a signing link; an unknown token is a 404."""
-    try:
-        from contracts.selectors import get_contract_by_token as by_token
-    except ImportError:
-        # TODO(#2): drop this fallback once contracts.selectors exists.
-        by_token = None
-    if by_token is not None:
-        return by_token(token)
-    try:
-        token = uuid.UUID(str(token))
-        return Contract.objects.select_related("company").get(contract_token=token)
-    except (ValueError, Contract.DoesNotExist) as exc:
-        raise NotFoundError("Contract not found.") from exc
+    """Return the contract behind a signing link; a bad or unknown token is a 404."""
+    return contract_selectors.get_contract_by_token(token)
 
 
 def get_expected_signer(*, contract: Contract) -> Signature | None:

@@ -1,16 +1,13 @@
 """Documents around a signature: the contract PDF, the certificate, the signed PDF."""
 
 import hashlib
-import importlib
 import logging
 
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.utils.html import escape
 
 from contracts.models import Contract
 from ozgecontract.errors import StateConflictError
-from ozgecontract.pdf import html_to_pdf
 from signatures.certificate import render_certificate_pdf
 from signatures.models import Signature
 from signatures.signed_document import build_signed_pdf
@@ -20,37 +17,11 @@ logger = logging.getLogger(__name__)
 
 def contract_document(*, contract: Contract) -> bytes:
     """Return the contract PDF the client signs, generating it if needed."""
-    # Imported late: contracts.services records audit events through this module.
-    try:
-        contract_services = importlib.import_module("contracts.services")
-    except ModuleNotFoundError as exc:
-        if exc.name != "contracts.services":
-            raise
-        contract_services = None
-    ensure = getattr(contract_services, "ensure_contract_document", None)
-    if ensure is not None:
-        return ensure(contract=contract)
-    return _fallback_contract_document(contract)
+    # Imported here: contracts.services records audit events through this
+    # package, so a module-level import would be circular.
+    from contracts.services import ensure_contract_document
 
-
-def _fallback_contract_document(contract: Contract) -> bytes:
-    # TODO(#2): contracts.services.ensure_contract_document replaces this
-    # stand-in PDF (number and field values only) once the contracts task lands.
-    if contract.generated_pdf:
-        with contract.generated_pdf.open("rb") as handle:
-            return handle.read()
-    rows = "".join(
-        f"<li>{escape(field.field_name)}: {escape(field.value)}</li>"
-        for field in contract.fields.all()
-    )
-    pdf = html_to_pdf(
-        f"<h1>Договор {escape(contract.number or contract.pk)}</h1><ul>{rows}</ul>"
-    )
-    contract.generated_pdf.save("contract.pdf", ContentFile(pdf), save=False)
-    contract.document_sha256 = hashlib.sha256(pdf).hexdigest()
-    contract.document_status = Contract.DocumentStatus.READY
-    contract.save(update_fields=["generated_pdf", "document_sha256", "document_status"])
-    return pdf
+    return ensure_contract_document(contract=contract)
 
 
 def ensure_certificate_pdf(*, signature: Signature) -> bytes:

@@ -3,8 +3,7 @@
 import pytest
 from rest_framework.test import APIClient
 
-from contracts.models import Contract
-from ozgecontract.tests.factories import ContractFactory, TemplateFactory
+from ozgecontract.tests.factories import SAMPLE_DOCX
 from signatures.certificate import CONSENT_STATEMENTS, format_almaty
 from signatures.models import Signature
 from signatures.tests.conftest import BROWSER, last_code, pdf_text
@@ -12,6 +11,7 @@ from signatures.tests.conftest import BROWSER, last_code, pdf_text
 pytestmark = pytest.mark.django_db
 
 KAZAKH_STATEMENT = CONSENT_STATEMENTS[2]
+WORK_NAME = "Жөндеу жұмыстары: пәтерді сырлау"
 
 
 def register_and_log_in() -> tuple[APIClient, int]:
@@ -38,12 +38,28 @@ def register_and_log_in() -> tuple[APIClient, int]:
     return api, registered.json()["id"]
 
 
-def create_contract(api: APIClient, company_id: int) -> Contract:
-    """Upload the sample DOCX and make a contract from it."""
-    # TODO(#2): switch to POST /templates/upload and POST /contracts once the
-    # templates and contracts APIs land; until then the factories stand in.
-    template = TemplateFactory(company_id=company_id, name="Договор подряда")
-    return ContractFactory(company_id=company_id, template=template)
+def create_contract(api: APIClient, company_id: int) -> dict:
+    """Upload the sample DOCX, make a contract from it, fill a field; return it."""
+    with open(SAMPLE_DOCX, "rb") as handle:
+        uploaded = api.post(
+            "/templates/upload",
+            {"file": handle, "name": "Договор подряда", "company_id": company_id},
+            format="multipart",
+        )
+    assert uploaded.status_code == 201, uploaded.json()
+    created = api.post(
+        "/contracts",
+        {"company_id": company_id, "template_id": uploaded.json()["id"]},
+        format="json",
+    )
+    assert created.status_code == 201, created.json()
+    filled = api.put(
+        f"/contract-fields/{created.json()['id']}",
+        {"values": {"work_name": WORK_NAME}},
+        format="json",
+    )
+    assert filled.status_code == 200, filled.json()
+    return created.json()
 
 
 def test_company_registers_and_its_client_signs_by_sms(admin_api, settings):
@@ -59,14 +75,14 @@ def test_company_registers_and_its_client_signs_by_sms(admin_api, settings):
 
     sent = client.post(
         "/signatures/otp",
-        {"contract_token": str(contract.contract_token), "client_phone": "87019876543"},
+        {"contract_token": contract["contract_token"], "client_phone": "87019876543"},
         format="json",
     )
     assert sent.status_code == 202, sent.json()
     signed = client.post(
         "/signatures/sign",
         {
-            "contract_token": str(contract.contract_token),
+            "contract_token": contract["contract_token"],
             "client_name": "Сейткали Әлия Қуанышқызы",
             "client_iin": "950715400108",
             "client_phone": "+7 701 987 65 43",
@@ -92,8 +108,11 @@ def test_company_registers_and_its_client_signs_by_sms(admin_api, settings):
     assert staff_copy.content == certificate.content
     document = client.get(signed.json()["document_url"])
     assert document.status_code == 200
-    assert KAZAKH_STATEMENT in " ".join(pdf_text(document.content).split())
+    document_text = " ".join(pdf_text(document.content).split())
+    assert KAZAKH_STATEMENT in document_text
+    assert WORK_NAME in document_text
 
+    assert api.get(f"/contracts/{contract['id']}").json()["status"] == "signed"
     balance = api.get(f"/company-balances/{company_id}").json()
     assert balance["sms_signatures"] == 2
     stats = api.get(f"/stats/company/{company_id}").json()
@@ -101,5 +120,5 @@ def test_company_registers_and_its_client_signs_by_sms(admin_api, settings):
     assert stats["last_signed_contracts"][0]["client_name"] == (
         "Сейткали Әлия Қуанышқызы"
     )
-    listed = api.get(f"/signatures/contract/{contract.pk}").json()
+    listed = api.get(f"/signatures/contract/{contract['id']}").json()
     assert [row["id"] for row in listed] == [signature.pk]
