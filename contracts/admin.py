@@ -66,6 +66,12 @@ class ContractAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        # A signed contract is evidence: no delete button to click in vain.
+        if obj is not None and obj.status == Contract.Status.SIGNED:
+            return False
+        return super().has_delete_permission(request, obj)
+
     def delete_model(self, request, obj):
         try:
             services.delete_contract(contract=obj, user=request.user)

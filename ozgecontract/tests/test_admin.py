@@ -18,6 +18,7 @@ from django.urls import reverse
 
 from billing import services
 from billing.models import BalanceEntry, CompanyBalance, PaymentRequest, TariffPlan
+from contracts.models import Contract
 from ozgecontract.tests.factories import (
     ContractFactory,
     ContractFieldFactory,
@@ -97,6 +98,16 @@ def evidence(owner, admin):
         "payment": payment,
         "entry": BalanceEntry.objects.filter(signature=signature).get(),
     }
+
+
+def test_every_project_model_is_registered():
+    missing = [
+        model_id(model)
+        for model in project_models()
+        if not django_admin.site.is_registered(model)
+    ]
+
+    assert missing == []
 
 
 @pytest.mark.parametrize("model", registered_project_models(), ids=model_id)
@@ -362,3 +373,38 @@ def test_a_balance_changed_in_admin_is_written_to_the_ledger(client, admin, evid
         ("ecp", 2, "admin"),
         ("sms", 40, "admin"),
     ]
+
+
+def test_a_signed_contract_is_read_only_and_kept(client, admin, evidence):
+    contract = evidence["contract"]
+    number = contract.number
+    client.force_login(admin)
+
+    view = client.get(admin_url(Contract, "change", contract.pk))
+    change = client.post(admin_url(Contract, "change", contract.pk), {"number": "X"})
+    delete = client.post(admin_url(Contract, "delete", contract.pk), {"post": "yes"})
+
+    assert view.status_code == 200
+    assert b'name="_save"' not in view.content
+    assert b"deletelink" not in view.content
+    assert change.status_code == 403
+    assert delete.status_code == 403
+    contract.refresh_from_db()
+    assert (contract.number, contract.status) == (number, "signed")
+
+
+def test_bulk_delete_keeps_a_signed_contract(client, admin, evidence):
+    contract = evidence["contract"]
+    client.force_login(admin)
+
+    client.post(
+        admin_url(Contract, "changelist"),
+        {
+            "action": "delete_selected",
+            "_selected_action": [contract.pk],
+            "post": "yes",
+        },
+        follow=True,
+    )
+
+    assert Contract.objects.filter(pk=contract.pk).exists()
