@@ -17,7 +17,7 @@ from signatures import selectors
 from signatures.models import AuditEvent, Signature, SigningCode
 from signatures.services.audit import record_audit_event
 from signatures.services.signers import ensure_signable, lock_contract
-from signatures.sms import SmsSendError, send_sms
+from signatures.sms import send_sms
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("ozgecontract.security")
@@ -78,6 +78,24 @@ def _throttle_code_request(*, contract: Contract, now) -> None:
         )
 
 
+def _check_expected_signer_phone(contract: Contract, phone: str) -> None:
+    """Refuse a code when the company named a signer with another phone or ЭЦП."""
+    expected = selectors.get_expected_signer(contract=contract)
+    if expected is None:
+        return
+    if expected.method != Signature.Method.SMS:
+        raise InvalidInputError(
+            "This contract is to be signed with ЭЦП, not an SMS code.",
+            code="method_mismatch",
+        )
+    if expected.client_phone != phone:
+        raise InvalidInputError(
+            "The phone number differs from the one the company gave for the signer.",
+            code="phone_mismatch",
+            fields={"client_phone": ["This is not the signer's phone number."]},
+        )
+
+
 def request_signing_code(
     *, contract: Contract, phone: str, ip: str | None, user_agent: str
 ) -> SigningCode:
@@ -96,19 +114,7 @@ def request_signing_code(
     with transaction.atomic():
         locked = lock_contract(contract)
         ensure_signable(locked)
-        expected = selectors.get_expected_signer(contract=locked)
-        if expected is not None and expected.method != Signature.Method.SMS:
-            raise InvalidInputError(
-                "This contract is to be signed with ЭЦП, not an SMS code.",
-                code="method_mismatch",
-            )
-        if expected is not None and expected.client_phone != phone:
-            raise InvalidInputError(
-                "The phone number differs from the one the company gave for "
-                "the signer.",
-                code="phone_mismatch",
-                fields={"client_phone": ["This is not the signer's phone number."]},
-            )
+        _check_expected_signer_phone(locked, phone)
         now = timezone.now()
         _throttle_code_request(contract=locked, now=now)
         signing_code = SigningCode.objects.create(
@@ -121,7 +127,9 @@ def request_signing_code(
 
     try:
         send_sms(to=phone, text=_sms_text(code=code, company_name=locked.company.name))
-    except SmsSendError:
+    except Exception:
+        # Whatever failed, the client never got this code: forget it, so that
+        # an immediate retry is not refused as too soon.
         signing_code.delete()
         logger.warning(
             "signing code not sent contract=%s phone=%s", locked.pk, mask_phone(phone)

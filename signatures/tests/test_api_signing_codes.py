@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from contracts.models import Contract
 from ozgecontract.tests.factories import SignatureFactory
+from signatures import services
 from signatures.models import AuditEvent, SigningCode
 from signatures.sms import SmsBackend, SmsSendError
 from signatures.tests.conftest import BROWSER, last_code, sms_outbox
@@ -18,6 +19,11 @@ pytestmark = pytest.mark.django_db
 class FailingBackend(SmsBackend):
     def send(self, *, to, text):
         raise SmsSendError("The gateway refused the message.")
+
+
+class BrokenBackend(SmsBackend):
+    def send(self, *, to, text):
+        raise RuntimeError("a bug in a gateway client")
 
 
 def post_otp(client, contract, phone="+7 701 123 4567", **extra):
@@ -230,6 +236,17 @@ def test_failed_sms_is_502_and_the_client_may_retry_at_once(
 
     settings.SMS_BACKEND = "file"
     assert post_otp(anonymous, contract).status_code == 202
+
+
+def test_a_crashing_sms_backend_leaves_no_code_behind(contract, settings):
+    settings.SMS_BACKEND = f"{__name__}.BrokenBackend"
+
+    with pytest.raises(RuntimeError):
+        services.request_signing_code(
+            contract=contract, phone="+77011234567", ip=None, user_agent=""
+        )
+
+    assert SigningCode.objects.count() == 0
 
 
 @pytest.mark.parametrize(
