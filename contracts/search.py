@@ -1,7 +1,7 @@
 """Reads behind the dashboard's contract list: status filter and search."""
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import F, Q, QuerySet
 
 from contracts.models import Contract
 from contracts.selectors import filter_by_status
@@ -10,21 +10,11 @@ from ozgecontract.validators import normalize_phone
 from signatures.models import Signature
 
 
-def _signer_of(field: str) -> Subquery:
-    # The completed signature first (one at most), else the expected signer.
-    return Subquery(
-        Signature.objects.filter(contract=OuterRef("pk"))
-        .order_by(F("signed_at").desc(nulls_last=True), "-id")
-        .values(field)[:1]
-    )
-
-
 def list_dashboard_contracts(*, user, status: str = "", query: str = "") -> QuerySet:
-    """Return the caller's contracts, newest first, with the signer's name."""
+    """Return the caller's contracts, newest first, filtered and searched."""
     contracts = (
         scope_to_company(Contract.objects.all(), user)
         .select_related("template")
-        .annotate(client_name=_signer_of("client_name"))
         .order_by("-id")
     )
     if status in Contract.Status.values:
@@ -34,6 +24,25 @@ def list_dashboard_contracts(*, user, status: str = "", query: str = "") -> Quer
     if query:
         contracts = contracts.filter(_matches(query))
     return contracts
+
+
+def attach_signer_names(contracts) -> None:
+    """Set `client_name` on each contract of one page, in one query.
+
+    The completed signature's name wins over the expected signer's. Done per
+    page rather than as a subquery: the database would compute a subquery for
+    every row an OFFSET skips too.
+    """
+    names = {}
+    signers = (
+        Signature.objects.filter(contract__in=[c.pk for c in contracts])
+        .order_by("contract_id", F("signed_at").desc(nulls_last=True), "-id")
+        .values_list("contract_id", "client_name")
+    )
+    for contract_id, client_name in signers:
+        names.setdefault(contract_id, client_name)
+    for contract in contracts:
+        contract.client_name = names.get(contract.pk, "")
 
 
 def _matches(query: str) -> Q:

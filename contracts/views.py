@@ -66,12 +66,19 @@ def contract_list(request):
         user=request.user, status=status, query=query
     )
     page = Paginator(contracts, PAGE_SIZE).get_page(request.GET.get("page"))
-    for contract in page.object_list:
+    rows = list(page.object_list)
+    search.attach_signer_names(rows)
+    for contract in rows:
         contract.badge = status_badge(contract)
     filters = request.GET.copy()
     filters.pop("page", None)
 
-    context = {"form": form, "page": page, "filters": filters.urlencode()}
+    context = {
+        "form": form,
+        "page": page,
+        "rows": rows,
+        "filters": filters.urlencode(),
+    }
     return render(request, "contracts/list.html", context)
 
 

@@ -19,7 +19,7 @@ URL = "/dashboard/contracts/"
 
 
 def numbers(response) -> list[str]:
-    return [c.number for c in response.context["page"].object_list]
+    return [c.number for c in response.context["rows"]]
 
 
 @pytest.fixture
@@ -62,7 +62,7 @@ def test_member_sees_own_company_contracts_only(client, member, outsider):
 
     assert response.status_code == 200
     assert numbers(response) == ["OC-MINE"]
-    [row] = response.context["page"].object_list
+    [row] = response.context["rows"]
     assert row.client_name == "Әлия Сейтқали"
     body = response.content.decode()
     assert "OC-THEIRS" not in body
@@ -171,3 +171,20 @@ def test_query_count_does_not_grow_with_rows(owner_client, company):
     searched = count_queries(owner_client, URL + "?q=Иванов&status=pending")
 
     assert one == fifty == searched
+
+
+@pytest.mark.django_db
+def test_the_signer_who_signed_is_shown_before_an_expected_one(owner_client, company):
+    contract = ContractFactory(company=company)
+    SignatureFactory(
+        contract=contract, client_name="Подписавший", signed_at=timezone.now()
+    )
+    SignatureFactory(contract=contract, client_name="Ожидаемый")
+    ContractFactory(company=company, number="NOBODY")
+
+    rows = owner_client.get(URL).context["rows"]
+
+    assert [(r.number, r.client_name) for r in rows] == [
+        ("NOBODY", ""),
+        (contract.number, "Подписавший"),
+    ]
