@@ -93,6 +93,25 @@ def _record_signature(
     return signature
 
 
+def _check_before_lock(
+    *, contract: Contract, method: str, iin: str, otp_code, cms
+) -> tuple[bytes, CertificateFacts | None]:
+    """Do the cheap checks and the slow work (PDF, CMS) before any row is locked.
+
+    Return the contract PDF and, for ЭЦП, the verified signer's facts.
+    """
+    if method == Signature.Method.SMS and not otp_code:
+        raise ValidationError({"otp_code": ["Enter the code sent by SMS."]})
+    if method == Signature.Method.ECP and not cms:
+        raise ValidationError({"cms": ["Attach the CMS signature (base64)."]})
+    ensure_signable(contract)
+    document = contract_document(contract=contract)
+    facts = None
+    if method == Signature.Method.ECP:
+        facts = verify_cms(cms_b64=cms, document=document, expected_iin=iin)
+    return document, facts
+
+
 def sign_contract(
     *,
     contract: Contract,
@@ -119,24 +138,17 @@ def sign_contract(
         method=method,
     )
     name, iin, phone, method = signer
-    if method == Signature.Method.SMS and not otp_code:
-        raise ValidationError({"otp_code": ["Enter the code sent by SMS."]})
-    if method == Signature.Method.ECP and not cms:
-        raise ValidationError({"cms": ["Attach the CMS signature (base64)."]})
-
-    # Cheap checks and slow work (document, CMS check) happen before the lock.
-    ensure_signable(contract)
-    document = contract_document(contract=contract)
+    document, facts = _check_before_lock(
+        contract=contract, method=method, iin=iin, otp_code=otp_code, cms=cms
+    )
     document_sha256 = hashlib.sha256(document).hexdigest()
-    facts = None
-    if method == Signature.Method.ECP:
-        facts = verify_cms(cms_b64=cms, document=document, expected_iin=iin)
 
     failure = None
     with transaction.atomic():
         locked = lock_contract(contract)
         ensure_signable(locked)
         if locked.document_sha256 and locked.document_sha256 != document_sha256:
+            # Someone changed the field values since the PDF above was read.
             raise StateConflictError(
                 "The contract document changed while signing; open it again.",
                 code="document_changed",
