@@ -1,14 +1,18 @@
 """Fixtures for signing tests: a pending contract with a balance, the SMS outbox."""
 
+import hashlib
 import io
 import json
 import re
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from pypdf import PdfReader
 
 from billing.models import CompanyBalance
+from contracts.models import Contract
+from ozgecontract.pdf import html_to_pdf
 from ozgecontract.tests.factories import ContractFactory
 
 VALID_IIN = "850615300129"
@@ -45,11 +49,30 @@ def wrong_code(code: str) -> str:
     return f"{(int(code) + 1) % 1_000_000:06d}"
 
 
+@pytest.fixture(scope="session")
+def small_contract_pdf() -> bytes:
+    """A one-page contract PDF, made once: most tests need a document, not a render."""
+    return html_to_pdf(
+        "<h1>Договор подряда № OC-TEST</h1>"
+        "<p>Подрядчик обязуется выполнить работы. Мердігер жұмысты орындайды.</p>"
+    )
+
+
+def ready_contract(company, pdf: bytes, **fields) -> Contract:
+    """Create a pending contract whose PDF is already made, as after creation."""
+    contract = ContractFactory(company=company, **fields)
+    contract.generated_pdf.save("contract.pdf", ContentFile(pdf), save=False)
+    contract.document_sha256 = hashlib.sha256(pdf).hexdigest()
+    contract.document_status = Contract.DocumentStatus.READY
+    contract.save(update_fields=["generated_pdf", "document_sha256", "document_status"])
+    return contract
+
+
 @pytest.fixture
-def contract(company):
+def contract(company, small_contract_pdf):
     """A pending contract of the `owner`'s company, with SMS units to spend."""
     set_balance(company, sms=5, ecp=5)
-    return ContractFactory(company=company)
+    return ready_contract(company, small_contract_pdf)
 
 
 @pytest.fixture

@@ -8,10 +8,15 @@ from rest_framework.test import APIClient
 
 from billing.models import BalanceEntry, CompanyBalance
 from contracts.models import Contract
-from ozgecontract.tests.factories import ContractFactory
 from signatures import services
 from signatures.models import Signature
-from signatures.tests.conftest import PHONE, VALID_IIN, last_code, set_balance
+from signatures.tests.conftest import (
+    PHONE,
+    VALID_IIN,
+    last_code,
+    ready_contract,
+    set_balance,
+)
 
 pytestmark = [
     pytest.mark.postgres,
@@ -24,8 +29,7 @@ pytestmark = [
 
 
 def ready_to_sign(contract, settings) -> dict:
-    """Generate the contract PDF, send a code, and return the client's sign body."""
-    services.contract_document(contract=contract)
+    """Send a code for `contract` and return the client's sign body."""
     services.request_signing_code(
         contract=contract, phone=PHONE, ip=None, user_agent=""
     )
@@ -60,9 +64,11 @@ def post_all_at_once(bodies: list[dict]) -> list[int]:
     return sorted(response.status_code for response in responses)
 
 
-def test_ten_threads_signing_one_contract_give_one_signature(company, settings):
+def test_ten_threads_signing_one_contract_give_one_signature(
+    company, settings, small_contract_pdf
+):
     set_balance(company, sms=10)
-    contract = ContractFactory(company=company)
+    contract = ready_contract(company, small_contract_pdf)
     body = ready_to_sign(contract, settings)
 
     statuses = post_all_at_once([body] * 10)
@@ -75,9 +81,11 @@ def test_ten_threads_signing_one_contract_give_one_signature(company, settings):
     assert contract.status == Contract.Status.SIGNED
 
 
-def test_twenty_contracts_against_a_balance_of_ten(company, settings):
+def test_twenty_contracts_against_a_balance_of_ten(
+    company, settings, small_contract_pdf
+):
     set_balance(company, sms=10)
-    contracts = ContractFactory.create_batch(20, company=company)
+    contracts = [ready_contract(company, small_contract_pdf) for _ in range(20)]
     bodies = [ready_to_sign(contract, settings) for contract in contracts]
 
     statuses = post_all_at_once(bodies)
