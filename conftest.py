@@ -1,6 +1,7 @@
 """Fixtures shared by the whole suite: personas, API clients, isolated media."""
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import RefreshToken
 
@@ -14,6 +15,20 @@ def _isolated_files(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.SMS_FILE_PATH = tmp_path / "sms"
     settings.SMS_BACKEND = "file"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttle counters (logins, codes, uploads) live in the cache; keep them apart."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Hash test passwords with MD5: PBKDF2's deliberate slowness costs minutes."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

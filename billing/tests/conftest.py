@@ -5,12 +5,6 @@ import pytest
 from ozgecontract.tests.factories import TariffPlanFactory
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    """Hash with MD5 in tests: PBKDF2's deliberate slowness is not under test."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def prices(settings):
     """Pin the prices the amounts below are computed from (the defaults)."""
