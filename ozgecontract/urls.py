@@ -11,6 +11,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing.api import api_urlpatterns as billing_api
+from companies import views as companies_views
 from companies.api import api_urlpatterns as companies_api
 from contracts.api import api_urlpatterns as contracts_api
 from ozgecontract import views
@@ -39,6 +40,7 @@ urlpatterns = [
     # HTML pages. The client's signing page and public verification:
     path("", include("signatures.urls")),  # /sign/<token>/, /verify/
     # Company staff: accounts and the dashboard, one app per section.
+    path("", companies_views.home, name="home"),
     path("accounts/", include("companies.urls")),
     path("dashboard/", include("stats.urls")),
     path("dashboard/templates/", include("templates_app.urls")),
