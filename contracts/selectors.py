@@ -47,7 +47,9 @@ def list_contracts(
     queryset = visible_contracts(user)
     if company_id is not None:
         check_company_access(user, company_id)
-        queryset = queryset.filter(company_id=company_id)
+        # company__pk, not company_id: an id beyond BIGINT then matches no row
+        # instead of overflowing the SQLite driver (a 500).
+        queryset = queryset.filter(company__pk=company_id)
     if status:
         queryset = filter_by_status(queryset, status)
     return queryset.order_by("-id")
