@@ -1,6 +1,7 @@
 """Who signs: validating the signer's details and naming the expected signer."""
 
 import logging
+import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -34,6 +35,8 @@ def clean_signer(
     name = " ".join(str(client_name or "").split())
     if not name:
         errors["client_name"] = ["Enter the signer's full name."]
+    elif any(unicodedata.category(char) == "Cc" for char in name):
+        errors["client_name"] = ["The name may not contain control characters."]
     elif len(name) > 255:
         errors["client_name"] = ["The name is longer than 255 characters."]
     iin = str(client_iin or "").strip()

@@ -371,6 +371,8 @@ def test_empty_balance_is_402_and_nothing_is_recorded(
         ({"client_phone": "abc"}, "client_phone"),
         ({"client_name": "   "}, "client_name"),
         ({"client_name": "И" * 256}, "client_name"),
+        ({"client_name": "Иван\x00"}, "client_name"),
+        ({"client_name": "Иван\x07 Иванов"}, "client_name"),
         ({"method": "fax"}, "method"),
         ({"otp_code": "12345"}, "otp_code"),
         ({"otp_code": "abcdef"}, "otp_code"),
