@@ -11,6 +11,10 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 
+# pytest-django's live server listens on "localhost" unless told otherwise;
+# these tests start everything on 127.0.0.1 only.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",

@@ -34,6 +34,7 @@ def test_client_signs_with_ecp_through_ncalayer(
     live_server, settings, phone, shots, contract
 ):
     page = phone
+    assert live_server.url.startswith("http://127.0.0.1:")
     with FakeNCALayer() as ncalayer:
         settings.NCALAYER_URL = ncalayer.url
         page.goto(f"{live_server.url}/sign/{contract.contract_token}/")
