@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from contracts import services
 from contracts.models import Contract, ContractField
+from contracts.services import pdf as pdf_services
 from ozgecontract.errors import NotFoundError, StateConflictError
 from ozgecontract.tests.factories import ContractFactory, TemplateFactory
 from templates_app.tests import docx_builders as build
@@ -86,7 +87,7 @@ def test_unchanged_values_do_not_re_render_a_ready_document(contract, owner):
 def test_a_render_overtaken_by_newer_values_is_not_attached(
     contract, monkeypatch, django_capture_on_commit_callbacks
 ):
-    real_render = services.render_pdf
+    real_render = pdf_services.render_pdf
     attached_before = contract.generated_pdf.name
 
     def render_while_values_change(template, context, **kwargs):
@@ -94,9 +95,9 @@ def test_a_render_overtaken_by_newer_values_is_not_attached(
         ContractField.objects.filter(contract=contract).update(value="newer")
         return pdf
 
-    monkeypatch.setattr(services, "render_pdf", render_while_values_change)
+    monkeypatch.setattr(pdf_services, "render_pdf", render_while_values_change)
     with django_capture_on_commit_callbacks(execute=True):
-        services._render_document(contract)
+        services.render_contract_document(contract)
 
     contract.refresh_from_db()
     assert contract.generated_pdf.name == attached_before
