@@ -88,9 +88,8 @@ class ConfirmPurchaseForm(PurchaseForm):
 
         # The plan or the prices may change between the preview and the click;
         # the owner confirms only the price that was on the screen.
-        if data["tariff_plan"] != data.get("shown_tariff_plan") or data[
-            "total_amount"
-        ] != data.get("shown_total_amount"):
+        shown = (data.get("shown_tariff_plan"), data.get("shown_total_amount"))
+        if shown != (data["tariff_plan"], data["total_amount"]):
             raise ValidationError(
                 gettext(
                     "The tariff plan or the price has changed since the preview. "
