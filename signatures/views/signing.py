@@ -138,23 +138,29 @@ def _render_step(
         # Nobody may sign a contract the page cannot show.
         logger.warning("signing page without a document contract=%s", contract.pk)
         return link_problem(request, "document", exc.status)
-    steps = [("details", _("Signer")), ("code", _("Code")), ("done", _("Done"))]
-    if contract_fields:
-        steps.insert(0, ("fields", _("Contract")))
     context = {
-        "link": link,
-        "contract": contract,
-        "company": contract.company,
-        "step": step,
-        "steps": steps,
-        "step_index": [name for name, _label in steps].index(step),
+        **_page_context(link, step, has_fields=bool(contract_fields)),
         "form": form,
         "error": error,
         "page_count": page_count,
-        "signer": link.state.get("signer") or {},
-        "masked_phone": mask_phone(
-            link.state.get("signer", {}).get("client_phone", "")
-        ),
+    }
+    return render(request, "signatures/signing/page.html", context, status=status)
+
+
+def _page_context(link: SigningLink, step: str, *, has_fields: bool) -> dict:
+    """Return what every step of the page shows besides its form."""
+    steps = [("details", _("Signer")), ("code", _("Code")), ("done", _("Done"))]
+    if has_fields:
+        steps.insert(0, ("fields", _("Contract")))
+    signer = link.state.get("signer") or {}
+    return {
+        "link": link,
+        "contract": link.contract,
+        "company": link.contract.company,
+        "step": step,
+        "steps": steps,
+        "step_index": [name for name, _label in steps].index(step),
+        "masked_phone": mask_phone(signer.get("client_phone", "")),
         "resend_seconds": _resend_seconds(link),
         "resend_time": _resend_time(link),
         "document_url": file_url(link.key, "contract"),
@@ -162,7 +168,6 @@ def _render_step(
         "ncalayer_url": getattr(settings, "NCALAYER_URL", DEFAULT_NCALAYER_URL),
         "code_ttl_minutes": settings.SIGNING_CODE_TTL_SECONDS // 60,
     }
-    return render(request, "signatures/signing/page.html", context, status=status)
 
 
 def _blank_form(step: str, link: SigningLink, contract_fields):

@@ -32,11 +32,8 @@ class SigningLink:
 
     key: str
     contract: Contract
+    # Kept in the session: the token, and the client's progress through steps.
     state: dict
-
-    @property
-    def token(self) -> str:
-        return self.state["token"]
 
 
 def client_ip(request) -> str | None:
