@@ -863,3 +863,10 @@ def test_too_many_attempts_error_reads_in_minutes(browser, contract):
         message = error_message(exc, contract)
 
     assert message == ("Слишком много запросов кода. Попробуйте снова через 3 минуты.")
+
+
+def test_pages_with_personal_data_are_never_cached(browser, contract, settings):
+    page, _code = signed_in_page(browser, contract, settings)
+
+    for url in (page, page + "contract.pdf"):
+        assert "no-store" in browser.get(url)["Cache-Control"]
