@@ -5,6 +5,7 @@ Django staff user, with no company) sees everything. Another company's object
 is a 404, never a 403, so its existence does not leak.
 """
 
+from django.apps import apps
 from django.db.models import QuerySet
 from rest_framework import permissions
 
@@ -27,8 +28,13 @@ def scope_to_company(queryset: QuerySet, user, *, field: str = "company") -> Que
 
 
 def check_company_access(user, company_id: int) -> None:
-    """Raise a 404 unless `user` may act for the company `company_id`."""
+    """Raise a 404 unless `user` may act for the existing company `company_id`."""
     if is_platform_admin(user):
+        # Staff can name only their own company, which exists; an admin may
+        # name any id, so only then is the company looked up.
+        company_model = apps.get_model("companies", "Company")
+        if not company_model.objects.filter(pk=company_id).exists():
+            raise NotFoundError("Company not found.")
         return
     if not user.is_authenticated or user.company_id != company_id:
         raise NotFoundError("Company not found.")
