@@ -1,11 +1,10 @@
 """The dashboard home: the company's statistics and a chart of its signatures."""
 
-from django.shortcuts import redirect, render
+from django.shortcuts import render
 from django.utils.translation import pgettext_lazy
 
 from companies.decorators import company_required
 from contracts.models import Contract
-from ozgecontract.tenancy import is_platform_admin
 from signatures.models import Signature
 from stats.charts import CHART_DAYS, METHODS, signatures_per_day
 from stats.selectors import company_stats
@@ -45,15 +44,8 @@ def _with_contract_numbers(*, company_id: int, rows: list[dict]) -> list[dict]:
     return [{**row, "number": numbers.get(row["contract_id"], "")} for row in rows]
 
 
-def overview(request):
-    # Platform admins have no company to show; their screens are in Django admin.
-    if is_platform_admin(request.user) and request.user.company_id is None:
-        return redirect("admin:index")
-    return _company_overview(request)
-
-
 @company_required
-def _company_overview(request):
+def overview(request):
     company_id = request.user.company_id
     chart = _chart_data(company_id=company_id)
     stats = company_stats(company_id=company_id)

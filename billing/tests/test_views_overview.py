@@ -33,10 +33,13 @@ def test_anonymous_is_sent_to_login(client, db):
     assert response["Location"] == "/accounts/login/?next=/dashboard/billing/"
 
 
-def test_platform_admin_without_company_gets_403(client, admin):
+def test_platform_admin_is_sent_to_django_admin(client, admin):
     client.force_login(admin)
 
-    assert client.get(URL).status_code == 403
+    response = client.get(URL)
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
 
 
 def test_owner_sees_balance_plans_and_the_purchase_form(client, owner, plan, admin):

@@ -52,6 +52,15 @@ def test_member_gets_403(client, member, small):
     assert not PaymentRequest.objects.exists()
 
 
+def test_platform_admin_is_sent_to_django_admin(client, admin):
+    client.force_login(admin)
+
+    response = client.post(URL, {"sms_count": 5, "ecp_count": 0})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/admin/"
+
+
 def test_confirm_answers_only_post(client, owner):
     client.force_login(owner)
 
