@@ -47,6 +47,10 @@ class NumberDecimalField(serializers.DecimalField):
         return super().to_internal_value(data)
 
 
+# Far above any real package, well below the database's 32-bit columns.
+MAX_BALANCE_COUNT = 10_000_000
+
+
 class BalanceSerializer(UTCModelSerializer):
     company_id = serializers.IntegerField(read_only=True)
 
@@ -58,15 +62,19 @@ class BalanceSerializer(UTCModelSerializer):
 
 class BalanceCreateSerializer(serializers.Serializer):
     company_id = StrictIntegerField(min_value=1)
-    sms_signatures = StrictIntegerField(min_value=0, required=False, default=0)
-    ecp_signatures = StrictIntegerField(min_value=0, required=False, default=0)
+    sms_signatures = StrictIntegerField(
+        min_value=0, max_value=MAX_BALANCE_COUNT, required=False, default=0
+    )
+    ecp_signatures = StrictIntegerField(
+        min_value=0, max_value=MAX_BALANCE_COUNT, required=False, default=0
+    )
 
 
 class BalanceUpdateSerializer(serializers.Serializer):
     """PUT needs both counts; PATCH either of them."""
 
-    sms_signatures = StrictIntegerField(min_value=0, max_value=10_000_000)
-    ecp_signatures = StrictIntegerField(min_value=0, max_value=10_000_000)
+    sms_signatures = StrictIntegerField(min_value=0, max_value=MAX_BALANCE_COUNT)
+    ecp_signatures = StrictIntegerField(min_value=0, max_value=MAX_BALANCE_COUNT)
 
 
 class BalanceEntrySerializer(UTCModelSerializer):
@@ -128,6 +136,10 @@ class TariffPlanWriteSerializer(serializers.Serializer):
 class PaymentRequestSerializer(UTCModelSerializer):
     company_id = serializers.IntegerField(read_only=True)
     tariff_plan_id = serializers.IntegerField(read_only=True)
+    # Empty until the payment gateway gives one, so not always a valid URI.
+    payment_url = serializers.CharField(
+        read_only=True, help_text="The gateway's payment page, or empty."
+    )
     total_amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, read_only=True
     )

@@ -179,7 +179,7 @@ class ContractDocument(generics.GenericAPIView):
 
     queryset = Contract.objects.none()
 
-    @extend_schema(responses={200: PDF, 502: DOCUMENT_FAILED})
+    @extend_schema(responses={(200, "application/pdf"): PDF, 502: DOCUMENT_FAILED})
     def get(self, request, pk):
         contract = selectors.get_contract(user=request.user, contract_id=pk)
         pdf = services.ensure_contract_document(contract=contract)
@@ -210,7 +210,10 @@ class ContractDocumentByToken(PublicView):
 
     queryset = Contract.objects.none()
 
-    @extend_schema(auth=PUBLIC, responses={200: PDF, 502: DOCUMENT_FAILED})
+    @extend_schema(
+        auth=PUBLIC,
+        responses={(200, "application/pdf"): PDF, 502: DOCUMENT_FAILED},
+    )
     def get(self, request, token):
         contract = selectors.get_contract_by_token(token)
         pdf = services.ensure_contract_document(contract=contract)
