@@ -148,6 +148,17 @@ def test_a_negative_balance_is_refused_on_the_form(site, company):
     assert not BalanceEntry.objects.exists()
 
 
+def test_a_count_past_the_limit_is_refused_on_the_form(site, company):
+    response = site.post(
+        f"/admin/billing/companybalance/{company.balance.pk}/change/",
+        {"sms_signatures": 10**30, "ecp_signatures": 0},
+    )
+
+    assert response.status_code == 200
+    assert "sms_signatures" in response.context["adminform"].form.errors
+    assert not BalanceEntry.objects.exists()
+
+
 def test_adding_a_balance_records_the_opening_counts(site):
     company = CompanyFactory()
     company.balance.delete()

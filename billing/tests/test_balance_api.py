@@ -106,6 +106,20 @@ def test_negative_counts_are_400_and_nothing_is_written(admin_api, bare_company)
     assert not CompanyBalance.objects.filter(company=bare_company).exists()
 
 
+def test_a_count_beyond_the_limit_is_400_not_a_database_overflow(
+    admin_api, bare_company
+):
+    response = admin_api.post(
+        "/company-balances",
+        {"company_id": bare_company.pk, "sms_signatures": 10**30},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["sms_signatures"]
+    assert not CompanyBalance.objects.filter(company=bare_company).exists()
+
+
 def test_malformed_json_is_400(admin_api, db):
     response = admin_api.post(
         "/company-balances", data="[1,", content_type="application/json"
