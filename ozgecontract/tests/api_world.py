@@ -2,9 +2,10 @@
 
 The conformance and fuzz tests call every endpoint, so they need one object of
 each kind that the owner's company holds: a template, a pending contract with
-a field and an expected signer, a contract signed by SMS, a tariff plan and a
-payment request. The template is a one-page DOCX made here, so rendering it
-costs little; the sample template is exercised by the contracts' own tests.
+fields and an expected signer, a pending contract with neither, a contract
+signed by SMS, a tariff plan and a payment request. The template is a
+one-page DOCX made here, so rendering it costs little; the sample template is
+exercised by the contracts' own tests.
 """
 
 import io
@@ -60,6 +61,7 @@ class World:
     owner: User
     template: Template
     contract: Contract
+    fresh_contract: Contract  # pending, with no expected signer yet
     field: ContractField
     expected_signer: Signature
     signed_contract: Contract | None
@@ -105,6 +107,9 @@ def build_world(*, owner: User, settings, signed: bool = True) -> World:
         render_document=False,
     )
     field = contract.fields.get(field_name="work")
+    fresh_contract = contract_services.create_contract(
+        company=company, template=template, user=owner, render_document=False
+    )
     expected_signer = signature_services.create_expected_signer(
         contract=contract,
         client_name=CLIENT_NAME,
@@ -128,6 +133,7 @@ def build_world(*, owner: User, settings, signed: bool = True) -> World:
         owner=owner,
         template=template,
         contract=contract,
+        fresh_contract=fresh_contract,
         field=field,
         expected_signer=expected_signer,
         signed_contract=signed_contract,
