@@ -7,7 +7,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -55,6 +55,15 @@ def _company_templates(request):
     return scope_to_company(Template.objects.order_by("name"), request.user)
 
 
+def _load_template(templates, template_id: str) -> Template:
+    """Return the template named by a query-string id; junk or a stranger's is 404."""
+    try:
+        pk = int(template_id)
+    except ValueError:
+        raise Http404 from None
+    return get_object_or_404(templates, pk=pk)
+
+
 @company_required
 def contract_list(request):
     form = ContractFilterForm(request.GET)
@@ -90,7 +99,7 @@ def contract_new(request):
         return render(
             request, "contracts/choose_template.html", {"templates": templates}
         )
-    template = get_object_or_404(templates, pk=template_id)
+    template = _load_template(templates, template_id)
 
     settings_list = template_field_settings(template)
     form = NewContractForm(_posted(request), field_settings=settings_list)
@@ -253,16 +262,43 @@ def _load_signature(request, contract_id: int) -> Signature:
 def contract_certificate(request, contract_id: int):
     signature = _load_signature(request, contract_id)
 
-    pdf = signature_services.ensure_certificate_pdf(signature=signature)
-    return _pdf(pdf, f"certificate-{_file_label(signature.contract)}.pdf")
+    return _signature_file(
+        request, signature, signature_services.ensure_certificate_pdf, "certificate"
+    )
 
 
 @company_required
 def contract_signed_document(request, contract_id: int):
     signature = _load_signature(request, contract_id)
 
-    pdf = signature_services.ensure_signed_pdf(signature=signature)
-    return _pdf(pdf, f"signed-{_file_label(signature.contract)}.pdf")
+    return _signature_file(
+        request, signature, signature_services.ensure_signed_pdf, "signed"
+    )
+
+
+def _signature_file(request, signature: Signature, make, prefix: str):
+    """Answer a signature's PDF, or send the reader back when it cannot be made."""
+    try:
+        pdf = make(signature=signature)
+    except DomainError as exc:
+        # A missing evidence file or a document that no longer matches is
+        # logged for the operator; the reader gets the contract page back.
+        logger.warning(
+            "signature file unavailable contract=%s signature=%s kind=%s code=%s",
+            signature.contract_id,
+            signature.pk,
+            prefix,
+            exc.code,
+        )
+        messages.error(
+            request,
+            _(
+                "This file cannot be made just now. Try again in a minute; if it "
+                "keeps failing, contact support."
+            ),
+        )
+        return redirect("contracts:contract-detail", contract_id=signature.contract_id)
+    return _pdf(pdf, f"{prefix}-{_file_label(signature.contract)}.pdf")
 
 
 @company_required
@@ -334,7 +370,8 @@ def contract_bulk_rows(request):
         template_id = int(payload["template"])
         header = [str(name) for name in payload["header"]]
         rows = [(int(line), [str(c) for c in cells]) for line, cells in payload["rows"]]
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
+        # OverflowError: int(Infinity); RecursionError: JSON nested too deep.
         return JsonResponse({"error": _("The batch is malformed.")}, status=400)
     if len(rows) > BULK_BATCH_ROWS:
         return JsonResponse({"error": _("Too many rows in one batch.")}, status=400)

@@ -257,7 +257,11 @@ def test_a_batch_for_another_companys_template_is_404(client, outsider, template
         "not json",
         json.dumps({"template": 1}),
         json.dumps({"template": 1, "header": ["work"], "rows": [["x", 1]]}),
+        '{"template": Infinity, "header": [], "rows": []}',
+        '{"template": 1, "header": ["work"], "rows": [[Infinity, ["x"]]]}',
+        "[" * 100_000 + "]" * 100_000,
     ],
+    ids=["text", "no-rows", "bad-line", "infinite-id", "infinite-line", "deep"],
 )
 def test_a_malformed_batch_is_400(client, owner, template, body):
     client.force_login(owner)

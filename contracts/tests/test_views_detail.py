@@ -150,6 +150,25 @@ def test_contract_pdf_download(client, owner, contract):
 
 
 @pytest.mark.django_db
+def test_a_signed_pdf_that_cannot_be_made_sends_back_with_a_message(
+    client, owner, company
+):
+    # Signed, but the contract's PDF (the evidence) is gone: nothing to seal.
+    contract = ContractFactory(
+        company=company, status=Contract.Status.SIGNED, signed_at=timezone.now()
+    )
+    SignatureFactory(contract=contract, signed_at=timezone.now())
+    client.force_login(owner)
+
+    response = client.get(url(contract, "signed.pdf"))
+
+    assert response.status_code == 302
+    assert response["Location"] == url(contract)
+    page = client.get(response["Location"]).content.decode()
+    assert "Этот файл сейчас не удалось сделать." in page
+
+
+@pytest.mark.django_db
 def test_files_of_a_signature_are_404_before_signing(client, owner, contract):
     client.force_login(owner)
 

@@ -71,6 +71,16 @@ def test_another_companys_template_is_404(client, outsider, template):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize("template_id", ["abc", "1.5", "²", "9" * 30, "-1"])
+def test_a_junk_template_id_is_404(client, owner, template, template_id):
+    client.force_login(owner)
+
+    assert client.get(URL, {"template": template_id}).status_code == 404
+    assert client.post(URL, {"template": template_id}).status_code == 404
+    assert not Contract.objects.exists()
+
+
+@pytest.mark.django_db
 def test_the_form_has_an_input_per_field_with_its_type_and_label(
     client, owner, template
 ):
