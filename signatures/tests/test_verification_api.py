@@ -313,6 +313,17 @@ def test_too_many_uploads_are_throttled(anonymous, db):
     assert int(response["Retry-After"]) > 0
 
 
+def test_a_forged_forwarded_for_header_does_not_lift_the_limit(anonymous, db):
+    for number in range(20):
+        forged = {"HTTP_X_FORWARDED_FOR": f"198.51.100.{number}"}
+        assert upload(anonymous, b"not a pdf", **forged).status_code == 400
+
+    response = upload(anonymous, b"not a pdf", HTTP_X_FORWARDED_FOR="198.51.100.99")
+
+    assert response.status_code == 429
+    assert response.json()["code"] == "too_many_attempts"
+
+
 def test_the_api_is_documented_in_the_schema(anonymous, db):
     schema = anonymous.get("/api/schema", HTTP_ACCEPT="application/json").json()
 

@@ -59,6 +59,11 @@ class VerificationThrottle(SimpleRateThrottle):
     scope = "verify"
     rate = "20/minute"
 
+    def get_ident(self, request):
+        # DRF's own get_ident reads X-Forwarded-For, which any client can set
+        # to a new value per request; only the address the server saw counts.
+        return request.META.get("REMOTE_ADDR") or ""
+
     def get_cache_key(self, request, view):
         return self.cache_format % {
             "scope": self.scope,
