@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("ozgecontract.security")
 
 _MAX_ANSWER_BYTES = 1024 * 1024
-_TWELVE_DIGITS = re.compile(r"\d{12}")
+_TWELVE_DIGITS = re.compile(r"\d{12}", re.ASCII)
 
 
 def verify(raw: bytes, parsed: ParsedCms, document: bytes) -> CertificateFacts:

@@ -17,8 +17,10 @@ security_logger = logging.getLogger("ozgecontract.security")
 
 # Kazakhstan's GOST 34.310/34.311 (1.2.398.3.10...) and Russian GOST (1.2.643...).
 GOST_PREFIXES = ("1.2.398.3.10.", "1.2.643.")
-IIN_RE = re.compile(r"^IIN(\d{12})$")
-BIN_RE = re.compile(r"^BIN(\d{12})$")
+# ASCII digits only: a Unicode digit is no IIN, and hmac.compare_digest
+# refuses non-ASCII text with a TypeError.
+IIN_RE = re.compile(r"^IIN(\d{12})$", re.ASCII)
+BIN_RE = re.compile(r"^BIN(\d{12})$", re.ASCII)
 
 
 @dataclass(frozen=True)

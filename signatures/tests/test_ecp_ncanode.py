@@ -213,6 +213,21 @@ def test_iin_and_bin_are_read_from_the_dn_when_fields_are_absent(ncanode):
     assert (facts.iin, facts.bin) == (pki.IIN, pki.BIN)
 
 
+@pytest.mark.parametrize("where", ["iin", "dn"])
+def test_an_iin_in_non_latin_digits_is_no_iin(ncanode, where):
+    # Arabic-Indic digits match a Unicode \d; compared with the client's
+    # ASCII IIN they made hmac.compare_digest raise a TypeError (a 500).
+    arabic = pki.IIN.translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    subject = {"commonName": "ТЕСТОВ ТЕСТ"}
+    if where == "iin":
+        subject["iin"] = arabic
+    else:
+        subject["dn"] = f"CN=ТЕСТОВ ТЕСТ, SERIALNUMBER=IIN{arabic}"
+    ncanode.canned = canned_answer(canned_certificate(subject=subject))
+
+    assert refusal(pki.sign(DOCUMENT)).code == "ecp_no_iin"
+
+
 def test_certificates_listed_as_in_the_openapi_document_are_read(ncanode):
     answer = canned_answer(canned_certificate())
     answer["signers"] = [{"signers": [canned_certificate()]}]
