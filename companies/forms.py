@@ -1,10 +1,11 @@
 """Forms of the accounts pages: sign-up, login by email, profile, members."""
 
 import math
+import unicodedata
 
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
@@ -150,6 +151,31 @@ class EmailLoginForm(AuthenticationForm):
             raise
         services.clear_login_failures(email=email, ip=ip)
         return cleaned
+
+
+class ResetPasswordForm(PasswordResetForm):
+    """Django's reset form, which also reaches invitees whose link has lapsed.
+
+    Django skips accounts with no usable password. An invited member has none
+    until the invitation's link is used, and that link expires with
+    PASSWORD_RESET_TIMEOUT; without this the invitee could never get in. Only
+    company staff who have never logged in qualify, so an account whose
+    password an owner took away (a removed member is also inactive) stays out.
+    """
+
+    def get_users(self, email):
+        wanted = _fold(email)
+        users = User.objects.filter(email__iexact=email, is_active=True)
+        for user in users:
+            if _fold(user.email) != wanted:
+                continue
+            invitee = user.company_id is not None and user.last_login is None
+            if user.has_usable_password() or invitee:
+                yield user
+
+
+def _fold(email: str) -> str:
+    return unicodedata.normalize("NFKC", email).casefold()
 
 
 class CompanyProfileForm(forms.Form):

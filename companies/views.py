@@ -2,6 +2,7 @@
 
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
 from django.contrib.auth import views as auth_views
@@ -18,6 +19,7 @@ from companies.forms import (
     EmailLoginForm,
     InviteMemberForm,
     MemberRoleForm,
+    ResetPasswordForm,
     SignupForm,
     apply_service_error,
 )
@@ -80,10 +82,18 @@ class LogoutView(auth_views.LogoutView):
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    form_class = ResetPasswordForm
     template_name = "companies/password_reset.html"
     email_template_name = "companies/email/password_reset.txt"
     subject_template_name = "companies/email/password_reset_subject.txt"
     success_url = reverse_lazy("companies:password-reset-done")
+
+    @property
+    def extra_email_context(self):
+        # The link is built on SITE_URL, as invitations are: the request's
+        # Host header is the sender's to choose, and a reset link pointing at
+        # another host would hand that host the token.
+        return {"site_url": settings.SITE_URL}
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):

@@ -4,16 +4,18 @@ import re
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from ozgecontract.tests.factories import PASSWORD
+from ozgecontract.tests.factories import PASSWORD, UserFactory
 
 NEW_PASSWORD = "Nov-Parol-2026!"
 
 
 def reset_link(message) -> str:
-    return re.search(r"http://testserver(/accounts/password/reset/\S+/)", message.body)[
-        1
-    ]
+    # Links are built on SITE_URL (http://localhost:4000 in development).
+    return re.search(
+        r"http://localhost:4000(/accounts/password/reset/\S+/)", message.body
+    )[1]
 
 
 @pytest.mark.django_db
@@ -57,6 +59,55 @@ def test_a_used_reset_link_is_refused_with_a_clear_page(client, owner):
 
     assert response.status_code == 200
     assert response.context["validlink"] is False
+
+
+@pytest.mark.django_db
+def test_the_reset_link_ignores_a_forged_host_header(client, owner, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+
+    client.post(
+        "/accounts/password/reset/",
+        {"email": owner.email},
+        HTTP_HOST="attacker.example",
+    )
+
+    [message] = mail.outbox
+    assert "attacker.example" not in message.body
+    assert reset_link(message).startswith("/accounts/password/reset/")
+
+
+@pytest.mark.django_db
+def test_an_invitee_whose_link_lapsed_gets_a_new_one(client, company):
+    invitee = UserFactory(company=company, email="new@example.kz")
+    invitee.set_unusable_password()
+    invitee.save()
+
+    client.post("/accounts/password/reset/", {"email": "New@Example.kz"})
+
+    [message] = mail.outbox
+    assert message.to == ["new@example.kz"]
+    form_url = client.get(reset_link(message))["Location"]
+    client.post(
+        form_url, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD}
+    )
+    invitee.refresh_from_db()
+    assert invitee.check_password(NEW_PASSWORD)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("state", ["removed", "password_taken_after_login"])
+def test_an_account_whose_password_was_taken_away_gets_no_link(client, member, state):
+    member.set_unusable_password()
+    if state == "removed":
+        member.is_active = False
+    else:
+        member.last_login = timezone.now()
+    member.save()
+
+    response = client.post("/accounts/password/reset/", {"email": member.email})
+
+    assert response["Location"] == "/accounts/password/reset/sent/"
+    assert mail.outbox == []
 
 
 @pytest.mark.django_db
