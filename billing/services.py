@@ -434,10 +434,15 @@ def _clean_payment_ref(ref: str) -> str:
 
 
 def _check_payment_access(*, user, company_id: int) -> None:
+    """Let admins and the company's owners through: members may not buy (issue 5)."""
     if is_platform_admin(user):
         return
     if not user.is_authenticated or user.company_id != company_id:
         raise NotFoundError(_("Company not found."))
+    if not user.is_owner:
+        raise PermissionDenied(
+            _("Only the company's owners may buy packages and cancel purchases.")
+        )
 
 
 def create_payment_request(

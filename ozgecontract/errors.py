@@ -152,7 +152,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
-        exc = exceptions.PermissionDenied()
+        exc = exceptions.PermissionDenied(str(exc) or None)
 
     if isinstance(exc, exceptions.ValidationError):
         return _validation_response(_flatten_fields(exc.detail))

@@ -48,10 +48,17 @@ def make_payment(company, plan, **fields):
 # Create
 
 
-def test_member_creates_a_request_priced_by_the_server(
-    member_api, member, company, plan
-):
-    response = member_api.post(
+def test_member_may_not_buy_a_package(member_api, plan):
+    response = member_api.post("/payment_requests", body(plan), format="json")
+
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert "owners" in response.json()["detail"]
+    assert not PaymentRequest.objects.exists()
+
+
+def test_owner_creates_a_request_priced_by_the_server(owner_api, owner, company, plan):
+    response = owner_api.post(
         "/payment_requests",
         body(
             plan,
@@ -79,7 +86,7 @@ def test_member_creates_a_request_priced_by_the_server(
         "paid_at": None,
     }
     assert payment.total_amount == Decimal("2250.00")
-    assert payment.created_by == member
+    assert payment.created_by == owner
 
 
 def test_a_matching_total_is_accepted(owner_api, company, plan):

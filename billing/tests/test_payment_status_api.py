@@ -123,16 +123,23 @@ def test_admin_expires_a_request_without_credit(admin_api, company, payment):
     assert balance_of(company) == (0, 0)
 
 
-@pytest.mark.parametrize("persona", ["owner_api", "member_api"])
-def test_company_users_cancel_their_pending_request(request, payment, persona):
-    client = request.getfixturevalue(persona)
-
-    response = client.patch(
+def test_owner_cancels_a_pending_request(owner_api, payment):
+    response = owner_api.patch(
         f"/payment_requests/{payment.pk}", {"status": "cancelled"}, format="json"
     )
 
     assert response.status_code == 200
     assert response.json()["status"] == "cancelled"
+
+
+def test_member_may_not_cancel_a_purchase(member_api, payment):
+    response = member_api.patch(
+        f"/payment_requests/{payment.pk}", {"status": "cancelled"}, format="json"
+    )
+
+    assert response.status_code == 403
+    payment.refresh_from_db()
+    assert payment.status == "pending"
 
 
 @pytest.mark.parametrize("status", ["paid", "expired"])

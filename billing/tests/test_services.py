@@ -74,9 +74,18 @@ def test_creating_a_payment_for_another_company_is_404(outsider, company, plan):
         )
 
 
-def test_a_member_cannot_mark_paid(member, company, plan):
+def test_a_member_cannot_buy_a_package(member, company, plan):
+    with pytest.raises(PermissionDenied):
+        services.create_payment_request(
+            company=company, tariff_plan=plan, sms_count=10, ecp_count=0, user=member
+        )
+
+    assert not PaymentRequest.objects.exists()
+
+
+def test_a_member_cannot_mark_paid(owner, member, company, plan):
     payment = services.create_payment_request(
-        company=company, tariff_plan=plan, sms_count=10, ecp_count=0, user=member
+        company=company, tariff_plan=plan, sms_count=10, ecp_count=0, user=owner
     )
 
     with pytest.raises(PermissionDenied):

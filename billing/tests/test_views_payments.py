@@ -47,8 +47,8 @@ def test_anonymous_is_sent_to_login(client, owner, plan):
     assert payment.status == PaymentRequest.Status.PENDING
 
 
-def test_list_shows_only_the_companys_requests(client, member, outsider, plan):
-    mine = buy(member, plan, sms_count=3)
+def test_list_shows_only_the_companys_requests(client, owner, member, outsider, plan):
+    mine = buy(owner, plan, sms_count=3)
     buy(outsider, plan, sms_count=4)
     client.force_login(member)
 
@@ -93,8 +93,8 @@ def test_list_query_count_is_the_same_for_1_and_50_requests(client, owner, plan)
     assert len(with_fifty) == len(with_one)
 
 
-def test_detail_shows_the_request(client, member, plan):
-    payment = buy(member, plan, sms_count=7, ecp_count=3)
+def test_detail_shows_the_request(client, owner, member, plan):
+    payment = buy(owner, plan, sms_count=7, ecp_count=3)
     client.force_login(member)
 
     response = client.get(detail_url(payment))
@@ -140,8 +140,8 @@ def test_owner_cancels_a_pending_request(client, owner, plan):
     assert 'data-testid="payment-cancel"' not in page
 
 
-def test_member_cannot_cancel(client, member, plan):
-    payment = buy(member, plan)
+def test_member_cannot_cancel(client, owner, member, plan):
+    payment = buy(owner, plan)
     client.force_login(member)
 
     assert client.post(cancel_url(payment)).status_code == 403
