@@ -49,12 +49,12 @@ urlpatterns = [
 ]
 
 
-# First path segments of the API routes (every route above that is not an
-# include of HTML pages): an unknown URL under one of them, such as
-# /contracts/abc, answers the API's JSON 404 (views.not_found), not a page.
+# First path segments of the API routes (every route above that is neither an
+# include of HTML pages nor the home page): an unknown URL under one of them,
+# such as /contracts/abc, answers the API's JSON 404 (views.not_found).
 API_ROOTS = frozenset(
     str(pattern.pattern).split("/", 1)[0]
     for pattern in urlpatterns
     if not hasattr(pattern, "url_patterns")
-)
+) - {""}
 handler404 = "ozgecontract.views.not_found"

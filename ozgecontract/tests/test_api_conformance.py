@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.cache import cache
 from django.urls import resolve
 from rest_framework.test import APIClient
 
@@ -39,72 +40,29 @@ from ozgecontract.tests.factories import (
     ContractFactory,
     TariffPlanFactory,
 )
+from ozgecontract.tests.seed import (
+    BALANCE,
+    COMPANY,
+    CONTRACT,
+    CONTRACT_FIELD,
+    LAST_SIGNED,
+    PAYMENT_REQUEST,
+    SEED_ROUTES,
+    SIGNATURE,
+    STATS,
+    TARIFF_PLAN,
+    TEMPLATE,
+)
 from signatures import services as signature_services
 from signatures.tests.conftest import last_code
 
 pytestmark = pytest.mark.django_db
 
-# The shapes of the seed document: each response must hold at least these keys.
-COMPANY = frozenset({"id", "name", "email", "phone"})
-TEMPLATE = frozenset({"id", "company_id", "name", "file_path", "created_at"})
-CONTRACT = frozenset(
-    {
-        "id",
-        "company_id",
-        "template_id",
-        "contract_token",
-        "generated_pdf_path",
-        "client_filled",
-        "created_at",
-    }
-)
 # A token holder is the client, not the company: the lead chose to show the
 # client what it needs (company name, fields, document) and no internal ids
 # or storage paths, so this is narrower than the seed's Contract.
 CONTRACT_BY_TOKEN = frozenset(
     {"id", "number", "company_name", "status", "fields", "document_url", "created_at"}
-)
-SIGNATURE = frozenset(
-    {
-        "id",
-        "contract_id",
-        "client_name",
-        "client_iin",
-        "client_phone",
-        "signed_at",
-        "method",
-    }
-)
-CONTRACT_FIELD = frozenset({"contract_id", "field_name", "field_type"})
-BALANCE = frozenset({"company_id", "sms_signatures", "ecp_signatures"})
-TARIFF_PLAN = frozenset(
-    {"id", "name", "discount", "from_count", "to_count", "is_active"}
-)
-PAYMENT_REQUEST = frozenset(
-    {
-        "id",
-        "company_id",
-        "tariff_plan_id",
-        "sms_count",
-        "ecp_count",
-        "total_amount",
-        "status",
-        "payment_url",
-        "payment_ref",
-        "paid_at",
-    }
-)
-STATS = frozenset(
-    {
-        "company_id",
-        "total_signed",
-        "active_contracts",
-        "signed_this_month",
-        "last_signed_contracts",
-    }
-)
-LAST_SIGNED = frozenset(
-    {"contract_id", "client_name", "template_name", "signed_at", "status"}
 )
 TOKEN_PAIR = frozenset({"access", "refresh"})
 CODE_SENT = frozenset({"expires_at"})
@@ -670,6 +628,11 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_login_throttle_from_earlier_tests():
+    cache.clear()
+
+
 @pytest.fixture
 def clients(owner_api, admin_api, anonymous):
     return {"owner": owner_api, "admin": admin_api, "anonymous": anonymous}
@@ -777,47 +740,7 @@ def test_documented_endpoint_answers_in_its_documented_shape(
 
 def test_the_seed_lists_every_path_this_test_calls():
     """Keep the table honest: each seed route resolves to an API view."""
-    seed_routes = {
-        ("POST", "/companies/register"),
-        ("GET", "/companies"),
-        ("GET", "/companies/id/{id}"),
-        ("GET", "/companies/phone/{phone}"),
-        ("PUT", "/companies/{id}"),
-        ("DELETE", "/companies/{id}"),
-        ("POST", "/templates/upload"),
-        ("GET", "/templates/{id}"),
-        ("GET", "/templates/company/{company_id}"),
-        ("PUT", "/templates/{id}"),
-        ("DELETE", "/templates/{id}"),
-        ("POST", "/contracts"),
-        ("GET", "/contracts/{id}"),
-        ("GET", "/contracts/token/{token}"),
-        ("GET", "/contracts/company/{company_id}"),
-        ("PUT", "/contracts/{id}"),
-        ("DELETE", "/contracts/{id}"),
-        ("POST", "/signatures"),
-        ("POST", "/signatures/sign"),
-        ("GET", "/signatures/{id}"),
-        ("GET", "/signatures/contract/{contract_id}"),
-        ("DELETE", "/signatures/{id}"),
-        ("POST", "/contract-fields"),
-        ("GET", "/contract-fields/{contract_id}"),
-        ("POST", "/company-balances"),
-        ("GET", "/company-balances/{company_id}"),
-        ("PUT", "/company-balances/{company_id}"),
-        ("DELETE", "/company-balances/{company_id}"),
-        ("POST", "/tariff-plans"),
-        ("GET", "/tariff-plans"),
-        ("GET", "/tariff-plans/{id}"),
-        ("PUT", "/tariff-plans/{id}"),
-        ("DELETE", "/tariff-plans/{id}"),
-        ("POST", "/payment_requests"),
-        ("GET", "/payment_requests/{id}"),
-        ("GET", "/payment_requests/company/{company_id}"),
-        ("PUT", "/payment_requests/{id}"),
-        ("DELETE", "/payment_requests/{id}"),
-        ("GET", "/stats/company/{company_id}"),
-    }
+    seed_routes = set(SEED_ROUTES)
     called = {(call.method, call.route) for call in CALLS}
     # POST /signatures/sign has its own tests below (it needs a code first).
     assert seed_routes - called == {("POST", "/signatures/sign")}
