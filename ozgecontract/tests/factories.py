@@ -16,6 +16,7 @@ PASSWORD = "Str0ng-Passw0rd!"
 class CompanyFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Company
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"ТОО Компания {n}")
     email = factory.Sequence(lambda n: f"company{n}@example.kz")
