@@ -20,7 +20,7 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_http_methods
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers
 from rest_framework.decorators import (
     api_view,
@@ -151,7 +151,11 @@ class VerificationUploadSerializer(serializers.Serializer):
 @extend_schema(
     operation_id="verify_document",
     request={"multipart/form-data": VerificationUploadSerializer},
-    responses={200: VerificationSerializer},
+    responses={
+        200: VerificationSerializer,
+        413: OpenApiResponse(description="The file is larger than 20 MB."),
+        429: OpenApiResponse(description="Too many files; see Retry-After."),
+    },
     description=(
         "Tell whether an uploaded PDF is a document this portal signed (by its "
         "SHA-256), which contract and signer, and whether the PAdES seal holds."
