@@ -23,6 +23,12 @@ from contracts.documents.sandbox import ContractTemplateEnvironment
 MAX_ENTRIES = 1000
 MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
 MAX_PLACEHOLDER_LENGTH = 100
+# Rendering time grows with the XML docxtpl rewrites and with the Jinja tags in
+# it; the sample contract has 0.3 MB of body XML and 26 tags. These bounds keep
+# the worst upload (and every render of it) to a few seconds.
+MAX_TEMPLATED_XML_BYTES = 4 * 1024 * 1024
+MAX_TEMPLATE_TAGS = 2000
+_TEMPLATED_PART = re.compile(r"^word/(document|header\d*|footer\d*|footnotes)\.xml$")
 _READ_CHUNK = 1024 * 1024
 _CONTEXT_CHARS = 60
 
@@ -178,6 +184,15 @@ def check_docx_package(data: bytes) -> None:
                     "The file uses an unsupported compression or encryption."
                 ) from exc
             budget -= len(content)
+            if (
+                _TEMPLATED_PART.match(info.filename)
+                and len(content) > MAX_TEMPLATED_XML_BYTES
+            ):
+                raise TemplateRejectedError(
+                    f"The document text is too large for a template ({info.filename} "
+                    f"holds more than {MAX_TEMPLATED_XML_BYTES // (1024 * 1024)} MB "
+                    "of XML); split it into smaller documents."
+                )
             lower = info.filename.lower()
             if not (lower.endswith(".xml") or lower.endswith(".rels")):
                 continue
@@ -259,7 +274,14 @@ def find_placeholders(data: bytes) -> list[str]:
     template = _open_template(data)
     env = ContractTemplateEnvironment()
     found: list[str] = []
-    for source in _template_sources(template):
+    sources = _template_sources(template)
+    tags = sum(s.text.count("{{") + s.text.count("{%") for s in sources)
+    if tags > MAX_TEMPLATE_TAGS:
+        raise TemplateRejectedError(
+            f"The template holds {tags} placeholders and tags; at most "
+            f"{MAX_TEMPLATE_TAGS} are allowed."
+        )
+    for source in sources:
         text = _paragraph_lines(source.text)
         try:
             tree = env.parse(text)
@@ -282,20 +304,44 @@ def find_placeholders(data: bytes) -> list[str]:
 
 
 def inspect_template(data: bytes) -> list[str]:
-    """Check an uploaded DOCX and return its placeholders, or raise a rejection."""
+    """Check an uploaded DOCX and return its placeholders, or raise a rejection.
+
+    The template is also filled in once with empty values, so a structure
+    docxtpl cannot render (a `{%tr %}` outside a table row, say) is refused
+    at upload instead of failing every contract made from it.
+    """
     check_docx_package(data)
-    return find_placeholders(data)
+    placeholders = find_placeholders(data)
+    try:
+        render_docx(data, dict.fromkeys(placeholders, ""))
+    except TemplateRenderError as exc:
+        raise TemplateRejectedError(str(exc)) from exc
+    return placeholders
+
+
+# docxtpl and python-docx report a template whose XML they cannot rebuild
+# with any of these; each means "this template cannot be filled in".
+_RENDER_ERRORS = (
+    TemplateError,
+    TemplateRejectedError,
+    etree.LxmlError,
+    ValueError,
+    KeyError,
+    AttributeError,
+    TypeError,
+    IndexError,
+)
 
 
 def render_docx(data: bytes, context: dict) -> bytes:
     """Fill the template with `context` in the sandbox; return the DOCX bytes."""
-    template = _open_template(data)
     try:
+        template = _open_template(data)
         template.render(context, jinja_env=ContractTemplateEnvironment())
-    except (TemplateError, etree.LxmlError, ValueError, KeyError) as exc:
+        output = io.BytesIO()
+        template.save(output)
+    except _RENDER_ERRORS as exc:
         raise TemplateRenderError(
             f"The template could not be filled in: {exc}"
         ) from exc
-    output = io.BytesIO()
-    template.save(output)
     return output.getvalue()

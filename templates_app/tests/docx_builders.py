@@ -155,3 +155,13 @@ def plain_zip() -> bytes:
     with zipfile.ZipFile(output, "w") as archive:
         archive.writestr("readme.txt", "not a Word document")
     return output.getvalue()
+
+
+def huge_text_docx(megabytes: int = 5) -> bytes:
+    """A DOCX whose body holds `megabytes` of ordinary paragraph XML."""
+    data = simple_docx("{{ work }}")
+    xml = read_entry(data, "word/document.xml").decode()
+    paragraph = "<w:p><w:r><w:t>Подрядчик выполняет работы в срок.</w:t></w:r></w:p>"
+    filler = paragraph * (megabytes * 1024 * 1024 // len(paragraph.encode()) + 1)
+    xml = xml.replace("<w:body>", f"<w:body>{filler}", 1)
+    return rewrite_docx(data, {"word/document.xml": xml.encode()})

@@ -50,6 +50,12 @@ BAD_UPLOADS = {
     "underscore name": (build.simple_docx("{{ _secret }}"), "'_secret'"),
     "include": (build.simple_docx("{% include 'x.docx' %}"), "'include'"),
     "unknown filter": (build.simple_docx("{{ x|nosuchfilter }}"), "nosuchfilter"),
+    "too much text": (build.huge_text_docx(), "more than 4 MB of XML"),
+    "too many tags": (build.simple_docx("{{ a }}" * 2001), "at most 2000"),
+    "a value's attribute": (
+        build.simple_docx("{{ client.name.first }}"),
+        "could not be filled in",
+    ),
 }
 
 
