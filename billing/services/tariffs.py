@@ -130,6 +130,10 @@ def update_tariff_plan(*, plan: TariffPlan, user, **changes) -> TariffPlan:
 def delete_tariff_plan(*, plan: TariffPlan, user) -> None:
     """Delete a plan that no payment request uses; otherwise 409."""
     require_admin(user)
+    # A purchase locks the plan row while it creates its request, so with the
+    # row locked here no request can appear between the check and the delete
+    # (the PROTECT foreign key would otherwise fail as an IntegrityError).
+    plan = TariffPlan.objects.select_for_update().get(pk=plan.pk)
     if plan.payment_requests.exists():
         raise StateConflictError(
             _(
