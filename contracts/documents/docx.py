@@ -335,6 +335,9 @@ _RENDER_ERRORS = (
 
 def render_docx(data: bytes, context: dict) -> bytes:
     """Fill the template with `context` in the sandbox; return the DOCX bytes."""
+    # TODO(#3): the render runs in the request's process with no deadline;
+    # the sandbox caps ranges, repetition and the template's size, but nested
+    # loops can still cost seconds. A worker with a time limit would bound it.
     try:
         template = _open_template(data)
         template.render(context, jinja_env=ContractTemplateEnvironment())

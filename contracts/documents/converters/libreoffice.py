@@ -66,7 +66,6 @@ class _Office:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.pid = os.getpid()
         self.binary: str | None = None
         self.process: subprocess.Popen | None = None
         self.profile: Path | None = None
@@ -75,7 +74,7 @@ class _Office:
 
     def forget(self) -> None:
         """Drop the parent's office and profile in a forked child (they stay its)."""
-        self.pid = os.getpid()
+        self.lock = threading.Lock()
         self.binary = None
         self.process = None
         self.profile = None
@@ -86,6 +85,10 @@ class _Office:
             return self.profile
         base = Path(tempfile.gettempdir()) / f"ozgecontract-soffice-{os.getuid()}"
         base.mkdir(mode=0o700, exist_ok=True)
+        owner = base.lstat()
+        if base.is_symlink() or owner.st_uid != os.getuid() or owner.st_mode & 0o077:
+            # A folder another user made could feed the office their profile.
+            raise ConversionError(f"{base} is not a private folder of this user.")
         for slot in range(MAX_PROFILE_SLOTS):
             handle = open(base / f"profile-{slot}.lock", "w")  # noqa: SIM115
             try:
