@@ -6,13 +6,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from billing import services
 from billing.models import BalanceEntry, CompanyBalance, PaymentRequest, TariffPlan
+from companies.forms import apply_service_error
 from ozgecontract.errors import DomainError
-
-
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Attach a service's field errors to the form fields it has, the rest on top."""
-    for field, field_messages in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, field_messages)
 
 
 class CompanyBalanceForm(forms.ModelForm):
@@ -105,7 +100,7 @@ class TariffPlanForm(forms.ModelForm):
         try:
             services.clean_tariff_plan(plan)
         except ValidationError as exc:
-            _add_errors(self, exc)
+            apply_service_error(self, exc)
         return data
 
 
@@ -158,7 +153,7 @@ class PaymentRequestAddForm(forms.ModelForm):
                 ecp_count=data["ecp_count"],
             )
         except ValidationError as exc:
-            _add_errors(self, exc)
+            apply_service_error(self, exc)
         return data
 
 

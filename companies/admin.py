@@ -7,24 +7,13 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from companies import services
+from companies.forms import apply_service_error
 from companies.models import Company, User
 from ozgecontract.errors import DomainError
 
 
-def _add_errors(form: forms.Form, error: ValidationError) -> None:
-    """Attach a service's field errors to the form fields it has, the rest on top."""
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
-
-
-class CompanyAddForm(forms.ModelForm):
-    """A new company comes with its owner login, so the admin sets a password."""
-
-    password = forms.CharField(
-        widget=forms.PasswordInput(render_value=False),
-        strip=False,
-        help_text="The owner's login password; the owner logs in with the email.",
-    )
+class CompanyChangeForm(forms.ModelForm):
+    """Fields checked by the same rules as the API (services.clean_company_fields)."""
 
     phone = forms.CharField(max_length=32, help_text="Any KZ form; kept as E.164.")
 
@@ -33,13 +22,14 @@ class CompanyAddForm(forms.ModelForm):
         fields = ["name", "email", "phone", "bin"]
 
     def validate_unique(self):
-        # The service checked uniqueness, across users' emails too.
+        # The service checks uniqueness, across users' emails too.
         pass
 
     def clean(self):
         data = super().clean()
         try:
             self.cleaned_company = services.clean_company_fields(
+                company=self.instance if self.instance.pk else None,
                 name=data.get("name"),
                 email=data.get("email"),
                 phone=data.get("phone"),
@@ -47,37 +37,20 @@ class CompanyAddForm(forms.ModelForm):
                 password=data.get("password"),
             )
         except ValidationError as exc:
-            _add_errors(self, exc)
+            apply_service_error(self, exc)
         else:
             data.update(self.cleaned_company)
         return data
 
 
-class CompanyChangeForm(forms.ModelForm):
-    phone = forms.CharField(max_length=32, help_text="Any KZ form; kept as E.164.")
+class CompanyAddForm(CompanyChangeForm):
+    """A new company comes with its owner login, so the admin sets a password."""
 
-    class Meta:
-        model = Company
-        fields = ["name", "email", "phone", "bin"]
-
-    def validate_unique(self):
-        pass
-
-    def clean(self):
-        data = super().clean()
-        try:
-            self.cleaned_company = services.clean_company_fields(
-                company=self.instance,
-                name=data.get("name"),
-                email=data.get("email"),
-                phone=data.get("phone"),
-                bin=data.get("bin") or "",
-            )
-        except ValidationError as exc:
-            _add_errors(self, exc)
-        else:
-            data.update(self.cleaned_company)
-        return data
+    password = forms.CharField(
+        widget=forms.PasswordInput(render_value=False),
+        strip=False,
+        help_text="The owner's login password; the owner logs in with the email.",
+    )
 
 
 @admin.register(Company)
