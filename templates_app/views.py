@@ -101,15 +101,18 @@ def template_upload(request):
 def template_detail(request, template_id: int):
     template = _load_template(request, template_id)
 
+    form = FieldSettingsForm(field_settings=template_field_settings(template))
+    return _detail_page(request, template, settings_form=form)
+
+
+def _detail_page(request, template: Template, *, settings_form, status: int = 200):
     context = {
         "template": template,
-        "settings_form": FieldSettingsForm(
-            field_settings=template_field_settings(template)
-        ),
+        "settings_form": settings_form,
         "rename_form": TemplateRenameForm(initial={"name": template.name}),
         "contract_count": template.contracts.count(),
     }
-    return render(request, "templates_app/detail.html", context)
+    return render(request, "templates_app/detail.html", context, status=status)
 
 
 @company_required
@@ -131,13 +134,7 @@ def template_fields(request, template_id: int):
             messages.success(request, _("The fields are saved."))
             return redirect("templates_app:template-detail", template_id=template.pk)
 
-    context = {
-        "template": template,
-        "settings_form": form,
-        "rename_form": TemplateRenameForm(initial={"name": template.name}),
-        "contract_count": template.contracts.count(),
-    }
-    return render(request, "templates_app/detail.html", context, status=400)
+    return _detail_page(request, template, settings_form=form, status=400)
 
 
 @company_required
