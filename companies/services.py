@@ -313,18 +313,23 @@ def invite_member(
     email = _clean_email(email)
     if role not in User.Role.values:
         raise ValidationError({"role": [_("Choose a role: owner or member.")]})
+    taken = ValidationError({"email": [_("A user with this email already exists.")]})
     if User.objects.filter(email__iexact=email).exists():
-        raise ValidationError({"email": [_("A user with this email already exists.")]})
+        raise taken
 
-    with transaction.atomic():
-        member = User(
-            email=email, full_name=full_name.strip(), company=company, role=role
-        )
-        member.set_unusable_password()
-        member.save()
-        transaction.on_commit(
-            lambda: _send_invitation(member=member, invited_by=invited_by)
-        )
+    try:
+        with transaction.atomic():
+            member = User(
+                email=email, full_name=full_name.strip(), company=company, role=role
+            )
+            member.set_unusable_password()
+            member.save()
+            transaction.on_commit(
+                lambda: _send_invitation(member=member, invited_by=invited_by)
+            )
+    except IntegrityError as exc:
+        # A concurrent invitation or registration took the email after the check.
+        raise taken from exc
 
     logger.info(
         "member invited company=%s user=%s by=%s", company.pk, member.pk, invited_by.pk

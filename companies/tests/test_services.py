@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from companies.models import Company, User
-from companies.services import register_company, update_company
+from companies.services import invite_member, register_company, update_company
 from ozgecontract.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -106,3 +106,35 @@ def test_concurrent_registrations_of_one_email_make_one_company():
     assert [o for o in outcomes if o != "created"] == [["email"]] * (threads - 1)
     assert Company.objects.count() == 1
     assert User.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs PostgreSQL: SQLite serialises whole-database writes",
+)
+def test_concurrent_invitations_of_one_email_make_one_user(company, owner):
+    threads = 6
+    barrier = threading.Barrier(threads)
+    outcomes = []
+
+    def invite():
+        try:
+            barrier.wait()
+            invite_member(company=company, invited_by=owner, email="race@example.kz")
+            outcomes.append("invited")
+        except ValidationError as exc:
+            outcomes.append(sorted(exc.message_dict))
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=invite) for _ in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+
+    assert outcomes.count("invited") == 1
+    assert [o for o in outcomes if o != "invited"] == [["email"]] * (threads - 1)
+    assert User.objects.filter(email="race@example.kz").count() == 1
