@@ -390,14 +390,14 @@ def _check_signature(embedded, pdf_bytes: bytes) -> SealReport:
 
     whole_file = result.coverage == SignatureCoverageLevel.ENTIRE_FILE
     if not (result.intact and result.valid) or not whole_file:
-        status_ = SealStatus.MODIFIED
+        status = SealStatus.MODIFIED
     elif not result.trusted:
-        status_ = SealStatus.UNTRUSTED
+        status = SealStatus.UNTRUSTED
     else:
-        status_ = SealStatus.INTACT
+        status = SealStatus.INTACT
     revision = pdf_bytes[: tail_start + tail_length]
     return SealReport(
-        status=status_,
+        status=status,
         intact=bool(result.intact and result.valid),
         trusted=bool(result.trusted),
         signed_by=signed_by,

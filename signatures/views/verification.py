@@ -227,13 +227,24 @@ def _upload_page(request, form, *, result=None, error="", status=200, headers=No
     return response
 
 
+def _find_contract(token: str, where: str):
+    """Return what a token names, or None (logged: a bad token may be a probe)."""
+    try:
+        return verify_contract_token(token)
+    except NotFoundError:
+        security_logger.info("%s: unknown contract token", where)
+        return None
+
+
+def _not_found(request):
+    return render(request, "signatures/verify/not_found.html", status=404)
+
+
 @require_GET
 def contract_verification_page(request, token):
-    try:
-        found = verify_contract_token(token)
-    except NotFoundError:
-        security_logger.info("verification page: unknown contract token")
-        return render(request, "signatures/verify/not_found.html", status=404)
+    found = _find_contract(token, "verification page")
+    if found is None:
+        return _not_found(request)
     context = {
         "found": found,
         "contract": found.contract,
@@ -245,13 +256,9 @@ def contract_verification_page(request, token):
 
 @require_GET
 def signed_pdf_download(request, token):
-    try:
-        found = verify_contract_token(token)
-    except NotFoundError:
-        security_logger.info("signed PDF download: unknown contract token")
-        return render(request, "signatures/verify/not_found.html", status=404)
-    if found.signature is None:
-        return render(request, "signatures/verify/not_found.html", status=404)
+    found = _find_contract(token, "signed PDF download")
+    if found is None or found.signature is None:
+        return _not_found(request)
 
     try:
         pdf = ensure_signed_pdf(signature=found.signature)
