@@ -10,6 +10,7 @@ that would make a converter fetch something from outside.
 import io
 import re
 import zipfile
+import zlib
 from dataclasses import dataclass
 
 from docx.opc.exceptions import PackageNotFoundError
@@ -175,7 +176,7 @@ def check_docx_package(data: bytes) -> None:
                 raise TemplateRejectedError("The file is encrypted.")
             try:
                 content = _read_entry(archive, info, budget)
-            except (zipfile.BadZipFile, OSError, EOFError) as exc:
+            except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
                 raise TemplateRejectedError(
                     "The file is damaged: it cannot be unpacked."
                 ) from exc
@@ -203,11 +204,24 @@ def check_docx_package(data: bytes) -> None:
                 _check_field_codes(info.filename, root)
 
 
+# python-docx reads parts whose XML has an unexpected shape by attribute access,
+# so a well-formed but wrong part surfaces as any of these.
+_STRUCTURE_ERRORS = (
+    PackageNotFoundError,
+    KeyError,
+    ValueError,
+    AttributeError,
+    TypeError,
+    IndexError,
+    etree.LxmlError,
+)
+
+
 def _open_template(data: bytes) -> DocxTemplate:
     template = DocxTemplate(io.BytesIO(data))
     try:
         template.init_docx()
-    except (PackageNotFoundError, KeyError, ValueError, etree.LxmlError) as exc:
+    except _STRUCTURE_ERRORS as exc:
         raise TemplateRejectedError(
             "The file is not a valid Word document (.docx)."
         ) from exc
@@ -274,7 +288,12 @@ def find_placeholders(data: bytes) -> list[str]:
     template = _open_template(data)
     env = ContractTemplateEnvironment()
     found: list[str] = []
-    sources = _template_sources(template)
+    try:
+        sources = _template_sources(template)
+    except _STRUCTURE_ERRORS as exc:
+        raise TemplateRejectedError(
+            "The file is not a valid Word document (.docx)."
+        ) from exc
     tags = sum(s.text.count("{{") + s.text.count("{%") for s in sources)
     if tags > MAX_TEMPLATE_TAGS:
         raise TemplateRejectedError(

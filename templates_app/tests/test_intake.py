@@ -1,6 +1,9 @@
 """Template intake: only a real, bounded, self-contained DOCX with safe Jinja."""
 
+import io
 import os
+import random
+import zipfile
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -190,3 +193,29 @@ def test_a_placeholder_name_over_100_characters_is_rejected():
 
     with pytest.raises(TemplateRejectedError, match="longer than 100"):
         inspect_template(build.simple_docx("{{ " + name + " }}"))
+
+
+def corrupted_documents():
+    """Each part emptied, replaced by junk or by a wrong element; random bytes."""
+    base = build.simple_docx("Договор {{ a }}")
+    names = zipfile.ZipFile(io.BytesIO(base)).namelist()
+    for name in names:
+        yield f"drop {name}", build.rewrite_docx(base, {}, drop={name})
+        for label, content in (("empty", b""), ("junk", b"\0\xff"), ("foo", b"<f/>")):
+            yield f"{label} {name}", build.rewrite_docx(base, {name: content})
+    rng = random.Random(3)
+    for index in range(100):
+        damaged = bytearray(base)
+        for _ in range(rng.randint(1, 5)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        yield f"flipped bytes {index}", bytes(damaged)
+
+
+def test_a_damaged_document_is_rejected_never_a_crash():
+    for case, data in corrupted_documents():
+        try:
+            inspect_template(data)
+        except TemplateRejectedError:
+            continue
+        except Exception as exc:  # noqa: BLE001 - the case is named in the failure
+            pytest.fail(f"{case}: {type(exc).__name__}: {exc}")
