@@ -40,6 +40,9 @@ _HYPERLINK_TYPE_SUFFIX = "/hyperlink"
 _FETCHING_FIELD_CODES = frozenset(
     {"INCLUDEPICTURE", "INCLUDETEXT", "INCLUDE", "LINK", "DDE", "DDEAUTO", "IMPORT"}
 )
+# VBA projects: a .docm renamed to .docx. Nothing here runs them, but a
+# contract template has no use for code, so none is stored.
+_MACRO_PARTS = ("vbaproject.bin", "vbadata.xml")
 _W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _RELS_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 
@@ -168,6 +171,11 @@ def check_docx_package(data: bytes) -> None:
         if "word/document.xml" not in names or "[Content_Types].xml" not in names:
             raise TemplateRejectedError(
                 "The file is not a Word document (.docx): it has no word/document.xml."
+            )
+
+        if any(name.lower().endswith(_MACRO_PARTS) for name in names):
+            raise TemplateRejectedError(
+                "The document holds macros; save it as a plain .docx without them."
             )
 
         budget = MAX_UNCOMPRESSED_BYTES

@@ -53,6 +53,10 @@ BAD_UPLOADS = {
     "underscore name": (build.simple_docx("{{ _secret }}"), "'_secret'"),
     "include": (build.simple_docx("{% include 'x.docx' %}"), "'include'"),
     "unknown filter": (build.simple_docx("{{ x|nosuchfilter }}"), "nosuchfilter"),
+    "macros": (
+        build.rewrite_docx(build.simple_docx("x"), {"word/vbaProject.bin": b"VBA"}),
+        "macros",
+    ),
     "too much text": (build.huge_text_docx(), "more than 4 MB of XML"),
     "too many tags": (build.simple_docx("{{ a }}" * 2001), "at most 2000"),
     "a value's attribute": (
