@@ -5,6 +5,7 @@ import uuid
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from companies.models import Company
 from contracts.models import Contract, ContractField
@@ -36,8 +37,9 @@ def filter_by_status(queryset: QuerySet[Contract], status: str) -> QuerySet[Cont
     if status in Contract.Status.values:
         return queryset.filter(status=status)
     raise InvalidInputError(
-        f"Unknown status {status!r}; use one of: {', '.join(Contract.Status.values)}.",
-        fields={"status": ["Unknown status."]},
+        _("Unknown status %(status)r; use one of: %(choices)s.")
+        % {"status": status, "choices": ", ".join(Contract.Status.values)},
+        fields={"status": [_("Unknown status.")]},
     )
 
 
@@ -59,7 +61,7 @@ def get_contract(*, user, contract_id: int) -> Contract:
     try:
         return visible_contracts(user).select_related("company").get(pk=contract_id)
     except Contract.DoesNotExist as exc:
-        raise NotFoundError("Contract not found.") from exc
+        raise NotFoundError(_("Contract not found.")) from exc
 
 
 def get_contract_by_token(token: str) -> Contract:
@@ -68,12 +70,12 @@ def get_contract_by_token(token: str) -> Contract:
         parsed = uuid.UUID(str(token))
     except ValueError as exc:
         security_logger.info("malformed contract token")
-        raise NotFoundError("Contract not found.") from exc
+        raise NotFoundError(_("Contract not found.")) from exc
     try:
         return Contract.objects.select_related("company").get(contract_token=parsed)
     except Contract.DoesNotExist as exc:
         security_logger.info("unknown contract token")
-        raise NotFoundError("Contract not found.") from exc
+        raise NotFoundError(_("Contract not found.")) from exc
 
 
 def list_contract_fields(*, contract: Contract) -> QuerySet[ContractField]:
@@ -94,13 +96,13 @@ def get_acting_company(*, user, company_id) -> Company:
     if is_platform_admin(user):
         if company_id is None:
             raise InvalidInputError(
-                "Platform administrators must name the company.",
-                fields={"company_id": ["This field is required."]},
+                _("Platform administrators must name the company."),
+                fields={"company_id": [_("This field is required.")]},
             )
         try:
             return Company.objects.get(pk=company_id)
         except Company.DoesNotExist as exc:
-            raise NotFoundError("Company not found.") from exc
+            raise NotFoundError(_("Company not found.")) from exc
     if company_id is not None and company_id != user.company_id:
-        raise NotFoundError("Company not found.")
+        raise NotFoundError(_("Company not found."))
     return user.company

@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler
@@ -27,7 +28,7 @@ class DomainError(Exception):
 
     status = status.HTTP_400_BAD_REQUEST
     code = "invalid"
-    default_detail = "The request was refused."
+    default_detail = _("The request was refused.")
 
     def __init__(self, detail=None, *, code=None, fields=None, headers=None):
         self.detail = str(detail or self.default_detail)
@@ -45,25 +46,25 @@ class InvalidInputError(DomainError):
 class NotFoundError(DomainError):
     status = status.HTTP_404_NOT_FOUND
     code = "not_found"
-    default_detail = "Not found."
+    default_detail = _("Not found.")
 
 
 class StateConflictError(DomainError):
     status = status.HTTP_409_CONFLICT
     code = "conflict"
-    default_detail = "The object is not in a state that allows this."
+    default_detail = _("The object is not in a state that allows this.")
 
 
 class BalanceExhaustedError(DomainError):
     status = status.HTTP_402_PAYMENT_REQUIRED
     code = "balance_exhausted"
-    default_detail = "The company's balance has no signatures of this kind left."
+    default_detail = _("The company's balance has no signatures of this kind left.")
 
 
 class TooManyAttemptsError(DomainError):
     status = status.HTTP_429_TOO_MANY_REQUESTS
     code = "too_many_attempts"
-    default_detail = "Too many attempts; try again later."
+    default_detail = _("Too many attempts; try again later.")
 
     def __init__(self, detail=None, *, retry_after: int, **kwargs):
         headers = {"Retry-After": str(max(1, int(retry_after)))}
@@ -76,7 +77,7 @@ class UpstreamError(DomainError):
 
     status = status.HTTP_502_BAD_GATEWAY
     code = "upstream_failed"
-    default_detail = "A service the portal relies on failed; try again."
+    default_detail = _("A service the portal relies on failed; try again.")
 
 
 def _body(detail, code, fields=None):
@@ -144,7 +145,7 @@ def api_exception_handler(exc, context):
     if isinstance(exc, ProtectedError):
         return Response(
             _body(
-                "The object is in use by other records and cannot be deleted.",
+                _("The object is in use by other records and cannot be deleted."),
                 "protected",
             ),
             status=409,

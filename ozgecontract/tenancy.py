@@ -7,6 +7,7 @@ is a 404, never a 403, so its existence does not leak.
 
 from django.apps import apps
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 from rest_framework import permissions
 
 from ozgecontract.errors import NotFoundError
@@ -34,10 +35,10 @@ def check_company_access(user, company_id: int) -> None:
         # name any id, so only then is the company looked up.
         company_model = apps.get_model("companies", "Company")
         if not company_model.objects.filter(pk=company_id).exists():
-            raise NotFoundError("Company not found.")
+            raise NotFoundError(_("Company not found."))
         return
     if not user.is_authenticated or user.company_id != company_id:
-        raise NotFoundError("Company not found.")
+        raise NotFoundError(_("Company not found."))
 
 
 class IsPlatformAdmin(permissions.BasePermission):

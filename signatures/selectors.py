@@ -1,6 +1,7 @@
 """Reads for signatures: company-scoped look-ups and the contract's evidence."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from contracts import selectors as contract_selectors
 from contracts.models import Contract
@@ -21,7 +22,7 @@ def get_signature_for_user(*, user, signature_id: int) -> Signature:
     try:
         return signatures_for_user(user).get(pk=signature_id)
     except Signature.DoesNotExist as exc:
-        raise NotFoundError("Signature not found.") from exc
+        raise NotFoundError(_("Signature not found.")) from exc
 
 
 def get_contract_for_user(*, user, contract_id: int) -> Contract:
@@ -29,7 +30,7 @@ def get_contract_for_user(*, user, contract_id: int) -> Contract:
     try:
         return scope_to_company(Contract.objects.all(), user).get(pk=contract_id)
     except Contract.DoesNotExist as exc:
-        raise NotFoundError("Contract not found.") from exc
+        raise NotFoundError(_("Contract not found.")) from exc
 
 
 def list_signatures_for_contract(*, contract: Contract) -> QuerySet[Signature]:

@@ -1,5 +1,6 @@
 """REST API for company statistics: `GET /stats/company/{company_id}`."""
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics
 from rest_framework.response import Response
@@ -32,7 +33,7 @@ class CompanyStats(generics.GenericAPIView):
         if is_platform_admin(request.user) and not (
             Company.objects.filter(pk=company_id).exists()
         ):
-            raise NotFoundError("Company not found.")
+            raise NotFoundError(_("Company not found."))
         return Response(self.get_serializer(company_stats(company_id=company_id)).data)
 
 

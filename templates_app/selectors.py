@@ -1,6 +1,7 @@
 """Reads for templates, always scoped to the caller's company."""
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from ozgecontract.errors import NotFoundError
 from ozgecontract.tenancy import check_company_access, scope_to_company
@@ -25,7 +26,7 @@ def get_template(*, user, template_id: int) -> Template:
     try:
         return visible_templates(user).get(pk=template_id)
     except Template.DoesNotExist as exc:
-        raise NotFoundError("Template not found.") from exc
+        raise NotFoundError(_("Template not found.")) from exc
 
 
 def get_company_template(*, company_id: int, template_id) -> Template:
@@ -33,7 +34,7 @@ def get_company_template(*, company_id: int, template_id) -> Template:
     try:
         return Template.objects.get(pk=int(template_id), company_id=company_id)
     except (Template.DoesNotExist, TypeError, ValueError) as exc:
-        raise NotFoundError("Template not found.") from exc
+        raise NotFoundError(_("Template not found.")) from exc
 
 
 def template_file_of_company(*, company_id: int, path: str) -> Template | None:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext as _
 from rest_framework import status
 
 from companies.models import Company
@@ -46,8 +47,10 @@ def max_upload_bytes() -> int:
 def too_large_error() -> TemplateTooLargeError:
     limit = max_upload_bytes() // (1024 * 1024)
     return TemplateTooLargeError(
-        f"The template is larger than {limit} MB.",
-        fields={"file": [f"Upload a DOCX of at most {limit} MB."]},
+        _("The template is larger than %(limit)s MB.") % {"limit": limit},
+        fields={
+            "file": [_("Upload a DOCX of at most %(limit)s MB.") % {"limit": limit}]
+        },
     )
 
 
@@ -148,14 +151,19 @@ def update_template(
                 raise ValidationError(
                     {
                         "file_path": [
-                            "Name a template file that already belongs to the company."
+                            _(
+                                "Name a template file that already belongs "
+                                "to the company."
+                            )
                         ]
                     }
                 )
             if locked.contracts.exists():
                 raise StateConflictError(
-                    "Contracts are made from this template; upload a new template "
-                    "instead of changing its file.",
+                    _(
+                        "Contracts are made from this template; upload a new template "
+                        "instead of changing its file."
+                    ),
                     code="template_in_use",
                 )
             locked.file.name = source.file.name
@@ -183,8 +191,11 @@ def delete_template(*, template: Template, user) -> None:
         count = locked.contracts.count()
         if count:
             raise StateConflictError(
-                f"{count} contract(s) are made from this template; it is kept as "
-                "their evidence and cannot be deleted.",
+                _(
+                    "%(count)s contract(s) are made from this template; it is kept "
+                    "as their evidence and cannot be deleted."
+                )
+                % {"count": count},
                 code="template_in_use",
             )
         file_name = locked.file.name
@@ -224,5 +235,5 @@ def preview_template_pdf(*, template: Template) -> bytes:
             exc,
         )
         raise DocumentUnavailableError(
-            "The template preview could not be generated; try again in a moment."
+            _("The template preview could not be generated; try again in a moment.")
         ) from exc

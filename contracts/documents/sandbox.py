@@ -17,6 +17,7 @@ a string or list (`"x" * n`) or raising to a power is bounded.
 
 import operator
 
+from django.utils.translation import gettext as _
 from jinja2 import nodes
 from jinja2.exceptions import SecurityError, TemplateSyntaxError
 from jinja2.sandbox import SandboxedEnvironment
@@ -37,7 +38,9 @@ _FORBIDDEN_NODES = {
 def _capped_range(*args):
     values = range(*args)
     if len(values) > MAX_RANGE:
-        raise SecurityError(f"range() may produce at most {MAX_RANGE} items.")
+        raise SecurityError(
+            _("range() may produce at most %(limit)s items.") % {"limit": MAX_RANGE}
+        )
     return values
 
 
@@ -70,14 +73,18 @@ def check_template_tree(tree: nodes.Template) -> None:
         for node_type, keyword in _FORBIDDEN_NODES.items():
             if isinstance(node, node_type):
                 raise TemplateSyntaxError(
-                    f"'{keyword}' is not allowed in contract templates.",
+                    _("'%(keyword)s' is not allowed in contract templates.")
+                    % {"keyword": keyword},
                     node.lineno,
                 )
         reached = _forbidden_reach(node)
         if reached is not None:
             raise TemplateSyntaxError(
-                f"'{reached}' reaches for Python internals; names starting "
-                "with '_' are not allowed in contract templates.",
+                _(
+                    "'%(name)s' reaches for Python internals; names starting "
+                    "with '_' are not allowed in contract templates."
+                )
+                % {"name": reached},
                 node.lineno,
             )
 
@@ -101,12 +108,12 @@ class ContractTemplateEnvironment(SandboxedEnvironment):
     def call_binop(self, context, operator_name, left, right):
         if operator_name == "**":
             if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-                raise SecurityError("The exponent is too large.")
+                raise SecurityError(_("The exponent is too large."))
             return operator.pow(left, right)
         sizes = [
             len(side) for side in (left, right) if isinstance(side, str | list | tuple)
         ]
         counts = [side for side in (left, right) if isinstance(side, int)]
         if sizes and counts and sizes[0] * max(counts[0], 0) > MAX_REPEAT_LENGTH:
-            raise SecurityError("The repeated text is too long.")
+            raise SecurityError(_("The repeated text is too long."))
         return operator.mul(left, right)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models.functions import Length
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from companies.models import Company
 from contracts import field_values, selectors
@@ -88,7 +89,9 @@ def _field_specs(template: Template, field_types: dict | None) -> list[dict]:
         raise ValidationError(
             {
                 "fields": [
-                    f"The template has no placeholder named {name}." for name in unknown
+                    _("The template has no placeholder named %(name)s.")
+                    % {"name": name}
+                    for name in unknown
                 ]
             }
         )
@@ -103,7 +106,9 @@ def _field_specs(template: Template, field_types: dict | None) -> list[dict]:
 
 def _clean_expires_at(expires_at: datetime | None) -> datetime | None:
     if expires_at is not None and expires_at <= timezone.now():
-        raise ValidationError({"expires_at": ["The deadline must be in the future."]})
+        raise ValidationError(
+            {"expires_at": [_("The deadline must be in the future.")]}
+        )
     return expires_at
 
 
@@ -114,7 +119,7 @@ def _company_pdf(company_id: int, path) -> str:
         raise ValidationError(
             {
                 "generated_pdf_path": [
-                    "Name a contract PDF that already belongs to the company."
+                    _("Name a contract PDF that already belongs to the company.")
                 ]
             }
         )
@@ -140,7 +145,7 @@ def create_contract(
     rendered does not undo the contract: it is marked failed and retried.
     """
     if template.company_id != company.pk:
-        raise NotFoundError("Template not found.")
+        raise NotFoundError(_("Template not found."))
     specs = _field_specs(template, field_types)
     cleaned = clean_values({s["name"]: s["type"] for s in specs}, values or {})
     expires_at = _clean_expires_at(expires_at)
@@ -272,7 +277,7 @@ def delete_contract(*, contract: Contract, user) -> None:
         ensure_not_signed(locked)
         if locked.signatures.filter(signed_at__isnull=False).exists():
             raise StateConflictError(
-                "The contract has a completed signature and cannot be deleted.",
+                _("The contract has a completed signature and cannot be deleted."),
                 code="contract_signed",
             )
         pdf_name = locked.generated_pdf.name

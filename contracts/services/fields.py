@@ -5,6 +5,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
 
 from contracts import field_values
 from contracts.models import Contract, ContractField
@@ -19,12 +20,16 @@ logger = logging.getLogger(__name__)
 def clean_values(types: dict[str, str], values: dict) -> dict[str, str]:
     """Return the stored form of each value; raise one ValidationError for all."""
     if not isinstance(values, dict):
-        raise ValidationError({"values": ["Send an object of field names to values."]})
+        raise ValidationError(
+            {"values": [_("Send an object of field names to values.")]}
+        )
     errors = {}
     cleaned = {}
     for name, raw in values.items():
         if name not in types:
-            errors[str(name)] = [f"The contract has no field named {name}."]
+            errors[str(name)] = [
+                _("The contract has no field named %(name)s.") % {"name": name}
+            ]
             continue
         try:
             cleaned[name] = field_values.clean_value(types[name], raw)

@@ -1,5 +1,7 @@
 """Guards every contract write starts with: lock the row, check the status."""
 
+from django.utils.translation import gettext as _
+
 from contracts.models import Contract
 from ozgecontract.errors import StateConflictError
 
@@ -11,7 +13,7 @@ def lock_contract(contract: Contract) -> Contract:
 def ensure_not_signed(contract: Contract) -> None:
     if contract.status == Contract.Status.SIGNED:
         raise StateConflictError(
-            "The contract is signed and can no longer be changed.",
+            _("The contract is signed and can no longer be changed."),
             code="contract_signed",
         )
 
@@ -22,6 +24,7 @@ def ensure_pending(contract: Contract) -> None:
     status = contract.current_status
     if status != Contract.Status.PENDING:
         raise StateConflictError(
-            f"The contract is {status} and can no longer be changed.",
+            _("The contract is %(status)s and can no longer be changed.")
+            % {"status": status},
             code=f"contract_{status}",
         )

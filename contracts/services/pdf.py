@@ -14,6 +14,7 @@ import logging
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contracts import field_values
 from contracts.documents import ConversionError, render_pdf
@@ -184,5 +185,5 @@ def ensure_contract_document(*, contract: Contract) -> bytes:
             return pdf
         logger.warning("contract document missing or changed contract=%s", contract.pk)
     if current.status == Contract.Status.SIGNED:
-        raise NotFoundError("The signed contract's document is missing.")
+        raise NotFoundError(_("The signed contract's document is missing."))
     return render_contract_document(contract)

@@ -5,6 +5,7 @@ import logging
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from contracts.models import Contract
 from ozgecontract.errors import StateConflictError
@@ -76,7 +77,7 @@ def _build_signed_pdf(*, signature: Signature, contract_pdf: bytes | None) -> by
             signature.contract_id,
         )
         raise StateConflictError(
-            "The contract document no longer matches the one that was signed.",
+            _("The contract document no longer matches the one that was signed."),
             code="document_mismatch",
         )
     certificate_pdf = ensure_certificate_pdf(signature=signature)

@@ -5,6 +5,7 @@ import unicodedata
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from contracts.models import Contract
 from ozgecontract.errors import InvalidInputError, StateConflictError
@@ -42,7 +43,7 @@ def clean_signer(
     iin = str(client_iin or "").strip()
     if not is_valid_iin(iin):
         errors["client_iin"] = [
-            "Enter a valid IIN/BIN: 12 digits with a correct check digit."
+            _("Enter a valid IIN/BIN: 12 digits with a correct check digit.")
         ]
     try:
         phone = normalize_phone(str(client_phone or ""), mobile_only=True)
@@ -62,16 +63,16 @@ def ensure_signable(contract: Contract) -> None:
     """Refuse (409) a contract that is signed, cancelled or past its deadline."""
     if contract.status == Contract.Status.SIGNED:
         raise StateConflictError(
-            "The contract is already signed.", code="contract_signed"
+            _("The contract is already signed."), code="contract_signed"
         )
     if contract.status == Contract.Status.CANCELLED:
         raise StateConflictError(
-            "The contract was cancelled and cannot be signed.",
+            _("The contract was cancelled and cannot be signed."),
             code="contract_cancelled",
         )
     if contract.status == Contract.Status.EXPIRED or contract.is_expired:
         raise StateConflictError(
-            "The contract's signing deadline has passed.", code="contract_expired"
+            _("The contract's signing deadline has passed."), code="contract_expired"
         )
 
 
@@ -106,7 +107,10 @@ def create_expected_signer(
     ensure_signable(locked)
     if selectors.get_expected_signer(contract=locked) is not None:
         raise StateConflictError(
-            "The contract already has an expected signer; delete it to name another.",
+            _(
+                "The contract already has an expected signer; "
+                "delete it to name another."
+            ),
             code="signer_exists",
         )
     try:
@@ -120,7 +124,7 @@ def create_expected_signer(
             )
     except IntegrityError as exc:
         raise StateConflictError(
-            "The contract already has an expected signer.", code="signer_exists"
+            _("The contract already has an expected signer."), code="signer_exists"
         ) from exc
     logger.info(
         "expected signer recorded signature=%s contract=%s", signature.pk, locked.pk
@@ -134,7 +138,7 @@ def delete_expected_signer(*, signature: Signature) -> None:
     locked = Signature.objects.select_for_update().get(pk=signature.pk)
     if locked.is_signed:
         raise StateConflictError(
-            "A completed signature is evidence and cannot be deleted.",
+            _("A completed signature is evidence and cannot be deleted."),
             code="signature_completed",
         )
     locked.delete()
@@ -152,19 +156,20 @@ def check_expected_signer(
         return
     if expected.client_iin != client_iin:
         raise InvalidInputError(
-            "The IIN differs from the one the company gave for the signer.",
+            _("The IIN differs from the one the company gave for the signer."),
             code="iin_mismatch",
-            fields={"client_iin": ["This is not the expected signer's IIN."]},
+            fields={"client_iin": [_("This is not the expected signer's IIN.")]},
         )
     if expected.method != method:
         raise InvalidInputError(
-            f"This contract is to be signed with {expected.get_method_display()}.",
+            _("This contract is to be signed with %(method)s.")
+            % {"method": expected.get_method_display()},
             code="method_mismatch",
-            fields={"method": [f"Use {expected.method}."]},
+            fields={"method": [_("Use %(method)s.") % {"method": expected.method}]},
         )
     if method == Signature.Method.SMS and expected.client_phone != client_phone:
         raise InvalidInputError(
-            "The phone number differs from the one the company gave for the signer.",
+            _("The phone number differs from the one the company gave for the signer."),
             code="phone_mismatch",
-            fields={"client_phone": ["This is not the signer's phone number."]},
+            fields={"client_phone": [_("This is not the signer's phone number.")]},
         )

@@ -6,6 +6,7 @@ import logging
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from billing.services import spend_signature_unit
 from contracts.models import Contract
@@ -64,7 +65,7 @@ def _record_signature(
         # The row lock makes this unreachable on PostgreSQL; SQLite has no
         # row locks, so the unique constraint is the last word there.
         raise StateConflictError(
-            "The contract is already signed.", code="contract_signed"
+            _("The contract is already signed."), code="contract_signed"
         ) from exc
 
     spend_signature_unit(
@@ -150,7 +151,7 @@ def sign_contract(
         if locked.document_sha256 and locked.document_sha256 != document_sha256:
             # Someone changed the field values since the PDF above was read.
             raise StateConflictError(
-                "The contract document changed while signing; open it again.",
+                _("The contract document changed while signing; open it again."),
                 code="document_changed",
             )
         expected = selectors.get_expected_signer(contract=locked)
