@@ -126,6 +126,7 @@ def test_malformed_json_is_400(admin_api, db):
     )
 
     assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
 
 
 def test_company_owner_cannot_create_a_balance(owner_api, company):
@@ -134,6 +135,7 @@ def test_company_owner_cannot_create_a_balance(owner_api, company):
     )
 
     assert response.status_code == 403
+    assert not BalanceEntry.objects.exists()
 
 
 def test_anonymous_cannot_create_a_balance(anonymous, bare_company):
@@ -252,6 +254,9 @@ def test_outsider_changing_a_balance_gets_404(outsider_api, company):
     )
 
     assert response.status_code == 404
+    company.balance.refresh_from_db()
+    assert company.balance.sms_signatures == 0
+    assert not BalanceEntry.objects.exists()
 
 
 def test_anonymous_changing_a_balance_gets_401(anonymous, company):
@@ -260,6 +265,8 @@ def test_anonymous_changing_a_balance_gets_401(anonymous, company):
     )
 
     assert response.status_code == 401
+    company.balance.refresh_from_db()
+    assert company.balance.sms_signatures == 0
 
 
 # DELETE /company-balances/{company_id}
@@ -292,10 +299,12 @@ def test_owner_cannot_delete_the_balance(owner_api, company):
 
 def test_outsider_deleting_a_balance_gets_404(outsider_api, company):
     assert outsider_api.delete(f"/company-balances/{company.pk}").status_code == 404
+    assert CompanyBalance.objects.filter(company=company).exists()
 
 
 def test_anonymous_deleting_a_balance_gets_401(anonymous, company):
     assert anonymous.delete(f"/company-balances/{company.pk}").status_code == 401
+    assert CompanyBalance.objects.filter(company=company).exists()
 
 
 def test_deleting_a_missing_balance_is_404(admin_api, bare_company):

@@ -168,6 +168,7 @@ def test_anonymous_gets_401(anonymous, plan):
         anonymous.post("/payment_requests", body(plan), format="json").status_code
         == 401
     )
+    assert not PaymentRequest.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -355,12 +356,14 @@ def test_outsider_deleting_a_request_gets_404(outsider_api, company, plan):
     payment = make_payment(company, plan)
 
     assert outsider_api.delete(f"/payment_requests/{payment.pk}").status_code == 404
+    assert PaymentRequest.objects.filter(pk=payment.pk).exists()
 
 
 def test_anonymous_deleting_a_request_gets_401(anonymous, company, plan):
     payment = make_payment(company, plan)
 
     assert anonymous.delete(f"/payment_requests/{payment.pk}").status_code == 401
+    assert PaymentRequest.objects.filter(pk=payment.pk).exists()
 
 
 def test_anonymous_listing_requests_gets_401(anonymous, db):

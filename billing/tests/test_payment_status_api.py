@@ -160,6 +160,8 @@ def test_company_users_cannot_set_gateway_details(owner_api, payment):
     )
 
     assert response.status_code == 403
+    payment.refresh_from_db()
+    assert payment.payment_ref == ""
 
 
 def test_admin_records_the_reference_while_marking_paid(admin_api, payment):
@@ -203,6 +205,8 @@ def test_anonymous_gets_401(anonymous, payment):
     )
 
     assert response.status_code == 401
+    payment.refresh_from_db()
+    assert payment.status == "pending"
 
 
 @pytest.mark.parametrize(

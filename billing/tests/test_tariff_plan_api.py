@@ -119,6 +119,7 @@ def test_company_users_cannot_create_plans(request, db, persona):
 
 def test_anonymous_cannot_create_plans(anonymous, db):
     assert anonymous.post("/tariff-plans", BODY, format="json").status_code == 401
+    assert not TariffPlan.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -241,6 +242,9 @@ def test_widening_into_another_active_plan_is_400(admin_api, plan):
     )
 
     assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["from_count"]
+    other.refresh_from_db()
+    assert (other.from_count, other.to_count) == (51, 90)
 
 
 def test_company_users_cannot_update_plans(owner_api, plan):
@@ -249,6 +253,8 @@ def test_company_users_cannot_update_plans(owner_api, plan):
     )
 
     assert response.status_code == 403
+    plan.refresh_from_db()
+    assert plan.discount == 10
 
 
 def test_updating_an_unknown_plan_is_404(admin_api, db):
@@ -285,10 +291,12 @@ def test_a_plan_used_by_payment_requests_is_409(admin_api, plan, company):
 
 def test_company_users_cannot_delete_plans(member_api, plan):
     assert member_api.delete(f"/tariff-plans/{plan.pk}").status_code == 403
+    assert TariffPlan.objects.filter(pk=plan.pk).exists()
 
 
 def test_anonymous_cannot_delete_plans(anonymous, plan):
     assert anonymous.delete(f"/tariff-plans/{plan.pk}").status_code == 401
+    assert TariffPlan.objects.filter(pk=plan.pk).exists()
 
 
 def test_anonymous_cannot_update_plans(anonymous, plan):

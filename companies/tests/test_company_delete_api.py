@@ -77,3 +77,4 @@ def test_outsider_gets_404(outsider_api, company):
 
 def test_anonymous_gets_401(anonymous, company):
     assert anonymous.delete(f"/companies/{company.pk}").status_code == 401
+    assert Company.objects.filter(pk=company.pk).exists()

@@ -91,6 +91,9 @@ def test_outsider_gets_404(outsider_api, company):
     response = outsider_api.put(f"/companies/{company.pk}", NEW, format="json")
 
     assert response.status_code == 404
+    assert response.json() == {"detail": "Company not found.", "code": "not_found"}
+    company.refresh_from_db()
+    assert company.name != NEW["name"]
 
 
 def test_anonymous_gets_401(anonymous, company):
@@ -98,6 +101,8 @@ def test_anonymous_gets_401(anonymous, company):
         anonymous.patch(f"/companies/{company.pk}", NEW, format="json").status_code
         == 401
     )
+    company.refresh_from_db()
+    assert company.name != NEW["name"]
 
 
 def test_an_email_taken_by_another_company_in_other_case_is_400(
@@ -121,6 +126,9 @@ def test_an_email_taken_by_a_member_is_400(owner_api, company, member):
     )
 
     assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["email"]
+    company.refresh_from_db()
+    assert company.email != member.email
 
 
 def test_keeping_its_own_email_is_allowed(owner_api, company, owner):
@@ -131,6 +139,7 @@ def test_keeping_its_own_email_is_allowed(owner_api, company, owner):
     )
 
     assert response.status_code == 200
+    assert response.json()["email"] == owner.email
 
 
 def test_a_phone_taken_by_another_company_is_400(owner_api, company, other_company):
@@ -148,6 +157,7 @@ def test_an_invalid_phone_is_400(owner_api, company):
     )
 
     assert response.status_code == 400
+    assert list(response.json()["fields"]) == ["phone"]
 
 
 def test_a_weak_password_is_400_and_nothing_changes(owner_api, company, owner):
@@ -178,6 +188,7 @@ def test_malformed_json_is_400(owner_api, company):
     )
 
     assert response.status_code == 400
+    assert response.json()["code"] == "parse_error"
 
 
 def test_a_second_owner_may_change_the_company(company, owner):
@@ -190,6 +201,8 @@ def test_a_second_owner_may_change_the_company(company, owner):
     )
 
     assert response.status_code == 200
+    company.refresh_from_db()
+    assert company.name == "ТОО Второй"
 
 
 def test_the_login_stays_with_the_registering_user_after_role_changes(
