@@ -2,6 +2,7 @@
 
 from django import forms
 from django.conf import settings
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import ContractField
@@ -23,8 +24,14 @@ class TemplateUploadForm(forms.Form):
     name = forms.CharField(label=_("Template name"), max_length=255)
     file = forms.FileField(
         label=_("DOCX file"),
-        help_text=_("A Word document with {{ placeholders }}; at most %(limit)s MB.")
-        % {"limit": settings.TEMPLATE_MAX_UPLOAD_BYTES // (1024 * 1024)},
+        # Lazy, so the text follows the language of each request, not the import.
+        help_text=lazy(
+            lambda: (
+                _("A Word document with {{ placeholders }}; at most %(limit)s MB.")
+                % {"limit": settings.TEMPLATE_MAX_UPLOAD_BYTES // (1024 * 1024)}
+            ),
+            str,
+        )(),
         widget=forms.ClearableFileInput(attrs={"accept": ".docx"}),
     )
 
