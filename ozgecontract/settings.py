@@ -29,7 +29,9 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=True)
 
 if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="dev-only-insecure-key-change-me")
+    SECRET_KEY = env(
+        "SECRET_KEY", default="dev-only-insecure-key-never-use-in-production-0zg3"
+    )
 else:
     # Production refuses to start without its secrets.
     SECRET_KEY = env("SECRET_KEY")
@@ -105,6 +107,13 @@ DATABASES = {
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # SQLite locks the whole file on the first write. Taking the write lock when
+    # a transaction starts (IMMEDIATE), and waiting for it, makes concurrent
+    # signings queue up instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "companies.User"

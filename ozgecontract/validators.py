@@ -50,6 +50,12 @@ def normalize_phone(value: str, *, mobile_only: bool = False) -> str:
         ) from exc
     if not phonenumbers.is_valid_number(number):
         raise ValidationError(_("Enter a valid phone number."), code="invalid_phone")
+    # +7 is shared with Russia; the portal and its SMS gateways serve Kazakhstan.
+    if phonenumbers.region_code_for_number(number) != "KZ":
+        raise ValidationError(
+            _("Enter a Kazakhstan phone number (+7 7xx or +7 6xx)."),
+            code="not_kazakhstan",
+        )
     if mobile_only and phonenumbers.number_type(number) not in (
         phonenumbers.PhoneNumberType.MOBILE,
         phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,

@@ -41,6 +41,16 @@ def test_invalid_phone_is_rejected(raw):
         normalize_phone(raw)
 
 
+@pytest.mark.parametrize(
+    "raw", ["+1 202 555 0100", "+7 916 123 4567", "+44 7911 123456"]
+)
+def test_foreign_numbers_are_refused(raw):
+    with pytest.raises(ValidationError) as info:
+        normalize_phone(raw, mobile_only=True)
+
+    assert info.value.code == "not_kazakhstan"
+
+
 def test_landline_is_refused_where_a_mobile_is_required():
     with pytest.raises(ValidationError):
         normalize_phone("+7 727 250 0000", mobile_only=True)
