@@ -1,7 +1,5 @@
 """REST API for login and companies, on the paths of the API document."""
 
-import logging
-
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import AuthenticationFailed
@@ -19,8 +17,6 @@ from companies.serializers import (
     TokenPairSerializer,
 )
 from ozgecontract.routing import api_path, api_patterns
-
-logger = logging.getLogger(__name__)
 
 
 class TokenView(TokenObtainPairView):

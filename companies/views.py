@@ -1,7 +1,5 @@
 """Accounts pages: sign-up, login by email, passwords, company profile, members."""
 
-import logging
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login as auth_login
@@ -25,8 +23,6 @@ from companies.forms import (
 )
 from companies.models import User
 from ozgecontract.errors import DomainError
-
-logger = logging.getLogger(__name__)
 
 DASHBOARD_URL = "/dashboard/"
 

@@ -1,7 +1,5 @@
 """Template pages of the dashboard: list, upload, fields, preview, rename, delete."""
 
-import logging
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
@@ -25,8 +23,6 @@ from templates_app.forms import (
     TemplateUploadForm,
 )
 from templates_app.models import Template
-
-logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 
