@@ -2,6 +2,8 @@
 # `make test` runs the whole suite (SQLite, or DATABASE_URL when set).
 PY := .venv/bin/python
 PORT ?= 4000
+# Development server: DEBUG pages must not face the network, so loopback only.
+HOST ?= 127.0.0.1
 
 .PHONY: venv run test lint format bench clean
 
@@ -17,7 +19,7 @@ run: venv
 	$(PY) manage.py compilemessages --ignore=.venv -v0
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
-	$(PY) manage.py runserver 0.0.0.0:$(PORT)
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: venv
 	$(PY) manage.py compilemessages --ignore=.venv -v0

@@ -136,6 +136,7 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 LANGUAGE_CODE = "ru"
 LANGUAGES = [("ru", "Русский"), ("kk", "Қазақша"), ("en", "English")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["ozgecontract.formats"]
 TIME_ZONE = "Asia/Almaty"
 USE_I18N = True
 USE_TZ = True
