@@ -120,6 +120,7 @@ class SigningCodeRequest(generics.GenericAPIView):
         responses={
             202: SigningCodeSentSerializer,
             **ERRORS,
+            402: OpenApiResponse(description="No SMS signatures left; nothing sent"),
             429: OpenApiResponse(description="Too soon or too many; see Retry-After"),
             502: OpenApiResponse(description="The SMS gateway failed; retry"),
         }

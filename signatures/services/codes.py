@@ -10,8 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
+from billing.models import CompanyBalance
 from contracts.models import Contract
-from ozgecontract.errors import DomainError, InvalidInputError, TooManyAttemptsError
+from ozgecontract.errors import (
+    BalanceExhaustedError,
+    DomainError,
+    InvalidInputError,
+    TooManyAttemptsError,
+)
 from ozgecontract.validators import mask_phone, normalize_phone
 from signatures import selectors
 from signatures.models import AuditEvent, Signature, SigningCode
@@ -96,10 +102,37 @@ def _check_expected_signer_phone(contract: Contract, phone: str) -> None:
         )
 
 
+def _check_sms_balance(contract: Contract) -> None:
+    """Refuse a code the company could not pay for: the signing would get a 402.
+
+    Read without a lock on purpose: `sign_contract` spends the unit under the
+    balance lock and stays the real check; this only spares the client an SMS
+    and a typed code that can never be used.
+    """
+    left = (
+        CompanyBalance.objects.filter(company_id=contract.company_id)
+        .values_list("sms_signatures", flat=True)
+        .first()
+    )
+    if not left:
+        logger.info(
+            "signing code refused: no SMS units company=%s contract=%s",
+            contract.company_id,
+            contract.pk,
+        )
+        raise BalanceExhaustedError(
+            "The company has no SMS signatures left, so no code was sent; "
+            "the company must top up its balance before this contract can be "
+            "signed.",
+        )
+
+
 def request_signing_code(
     *, contract: Contract, phone: str, ip: str | None, user_agent: str
 ) -> SigningCode:
     """Send a new 6-digit code by SMS to `phone`; older codes stop working.
+
+    Answers 402 before anything is sent when the company has no SMS unit left.
 
     The code row is committed before the SMS goes out (the gateway is not
     called under the contract lock) and deleted again if sending fails, so the
@@ -115,6 +148,7 @@ def request_signing_code(
         locked = lock_contract(contract)
         ensure_signable(locked)
         _check_expected_signer_phone(locked, phone)
+        _check_sms_balance(locked)
         now = timezone.now()
         _throttle_code_request(contract=locked, now=now)
         signing_code = SigningCode.objects.create(

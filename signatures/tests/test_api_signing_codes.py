@@ -11,7 +11,7 @@ from ozgecontract.tests.factories import SignatureFactory
 from signatures import services
 from signatures.models import AuditEvent, SigningCode
 from signatures.sms import SmsBackend, SmsSendError
-from signatures.tests.conftest import BROWSER, last_code, sms_outbox
+from signatures.tests.conftest import BROWSER, last_code, set_balance, sms_outbox
 
 pytestmark = pytest.mark.django_db
 
@@ -296,3 +296,51 @@ def test_no_sms_code_when_the_company_asked_for_ecp(anonymous, contract):
 
     assert response.status_code == 400
     assert response.json()["code"] == "method_mismatch"
+
+
+EXHAUSTED_DETAIL = (
+    "The company has no SMS signatures left, so no code was sent; the company "
+    "must top up its balance before this contract can be signed."
+)
+
+
+@pytest.mark.parametrize("ecp", [0, 5])
+def test_no_code_is_sent_when_the_company_has_no_sms_unit_left(
+    anonymous, contract, settings, ecp
+):
+    set_balance(contract.company, sms=0, ecp=ecp)
+
+    response = post_otp(anonymous, contract)
+
+    assert response.status_code == 402
+    assert response.json() == {
+        "detail": EXHAUSTED_DETAIL,
+        "code": "balance_exhausted",
+    }
+    assert sms_outbox(settings) == []
+    assert SigningCode.objects.count() == 0
+    assert not AuditEvent.objects.filter(kind=AuditEvent.Kind.CODE_SENT).exists()
+
+
+def test_company_caller_also_gets_402_before_any_sms(owner_api, contract, settings):
+    set_balance(contract.company, sms=0, ecp=3)
+
+    response = owner_api.post(
+        "/signatures/otp",
+        {"contract_id": contract.pk, "client_phone": "+77011234567"},
+        format="json",
+    )
+
+    assert response.status_code == 402
+    assert response.json()["code"] == "balance_exhausted"
+    assert sms_outbox(settings) == []
+    assert SigningCode.objects.count() == 0
+
+
+def test_one_sms_unit_left_is_enough_for_a_code(anonymous, contract, settings):
+    set_balance(contract.company, sms=1)
+
+    response = post_otp(anonymous, contract)
+
+    assert response.status_code == 202
+    assert len(sms_outbox(settings)) == 1

@@ -715,6 +715,22 @@ def test_empty_balance_leaves_the_contract_unsigned(browser, contract, settings)
     assert not Signature.objects.filter(signed_at__isnull=False).exists()
 
 
+def test_send_code_with_an_empty_balance_sends_nothing_and_says_why(
+    browser, contract, settings
+):
+    set_balance(contract.company, sms=0, ecp=2)
+    page = open_link(browser, contract)
+
+    response = send_code(browser, page)
+
+    assert response.status_code == 402
+    assert response.context["step"] == "details"
+    assert "обратитесь в компанию" in response.context["error"]
+    assert sms_outbox(settings) == []
+    assert not SigningCode.objects.exists()
+    assert AuditEvent.Kind.CODE_SENT not in events(contract)
+
+
 def test_signing_without_a_requested_code_goes_back_to_the_signer_step(
     browser, contract
 ):
@@ -870,3 +886,4 @@ def test_pages_with_personal_data_are_never_cached(browser, contract, settings):
 
     for url in (page, page + "contract.pdf"):
         assert "no-store" in browser.get(url)["Cache-Control"]
+
