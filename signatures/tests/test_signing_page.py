@@ -887,3 +887,40 @@ def test_pages_with_personal_data_are_never_cached(browser, contract, settings):
     for url in (page, page + "contract.pdf"):
         assert "no-store" in browser.get(url)["Cache-Control"]
 
+
+# --- a form posted without a valid CSRF token ------------------------------
+
+
+@pytest.mark.parametrize("language", ["ru", "kk", "en"])
+def test_csrf_failure_shows_the_friendly_expired_page_in_the_chosen_language(
+    contract, settings, language
+):
+    browser = Client(enforce_csrf_checks=True, HTTP_USER_AGENT=BROWSER)
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    page = open_link(browser, contract)
+
+    response = browser.post(page + "code/", SIGNER)
+
+    assert response.status_code == 403
+    assert [t.name for t in response.templates] == ["403_csrf.html"]
+    html = response.content.decode()
+    assert f'<html lang="{language}">' in html
+    assert "/static/vendor/bootstrap-5.3.9/bootstrap.min.css" in html
+    with translation.override(language):
+        assert translation.gettext("The page has expired") in html
+        assert translation.gettext("Go back") in html
+    assert "CSRF verification failed" not in html
+    assert sms_outbox(settings) == []
+    assert not SigningCode.objects.exists()
+
+
+def test_form_with_its_csrf_token_still_passes_the_check(contract, settings):
+    browser = Client(enforce_csrf_checks=True, HTTP_USER_AGENT=BROWSER)
+    page = open_link(browser, contract)
+    html = browser.get(page).content.decode()
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
+
+    response = send_code(browser, page, csrfmiddlewaretoken=token)
+
+    assert response.status_code == 302
+    assert len(sms_outbox(settings)) == 1
