@@ -5,6 +5,7 @@ from datetime import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from contracts.models import ContractField
@@ -12,21 +13,37 @@ from ozgecontract.validators import normalize_phone, validate_iin
 from signatures.certificate import CONSENT_STATEMENTS as CERTIFICATE_STATEMENTS
 
 # The certificate quotes the three statements as worded in the original API
-# document (two in Russian, the third in Kazakh); the page shows each one in
-# that wording and beside it in the other language, so every client can read
-# what they agree to.
-_STATEMENT_TRANSLATIONS = (
-    "Мен оферта шартын қабылдайтынымды және енгізілген барлық деректердің "
-    "дұрыс екенін растаймын",
-    "Ескерту: барлық әрекеттер үшін жауапкершілік ЖСН/БСН көрсетілген "
-    "тұлғаға жүктеледі.",
-    "В настоящее время сайт и договор составляются на казахском языке. Если вы "
-    "не понимаете русский язык, вы вправе нанять платного переводчика. (За "
-    "дополнительной информацией просим обратиться к нашему менеджеру)",
+# document (two in Russian, the third in Kazakh). The page shows each one in
+# Russian and in Kazakh, the page's language first, so every client reads
+# what they agree to; the Russian or Kazakh original is always one of the two.
+_RU, _KK = "ru", "kk"
+CONSENT_STATEMENTS = (
+    {
+        _RU: CERTIFICATE_STATEMENTS[0],
+        _KK: "Мен оферта шартын қабылдайтынымды және енгізілген барлық деректердің "
+        "дұрыс екенін растаймын",
+    },
+    {
+        _RU: CERTIFICATE_STATEMENTS[1],
+        _KK: "Ескерту: барлық әрекеттер үшін жауапкершілік ЖСН/БСН көрсетілген "
+        "тұлғаға жүктеледі.",
+    },
+    {
+        _RU: "В настоящее время сайт и договор составляются на казахском языке. "
+        "Если вы не понимаете русский язык, вы вправе нанять платного "
+        "переводчика. (За дополнительной информацией просим обратиться к нашему "
+        "менеджеру)",
+        _KK: CERTIFICATE_STATEMENTS[2],
+    },
 )
-CONSENT_STATEMENTS = tuple(
-    zip(CERTIFICATE_STATEMENTS, _STATEMENT_TRANSLATIONS, strict=True)
-)
+
+
+def consent_wordings(statement: dict[str, str]) -> tuple[str, str]:
+    """Return (first, second) wording of `statement`: Kazakh first in kk."""
+    if (get_language() or "").startswith(_KK):
+        return statement[_KK], statement[_RU]
+    return statement[_RU], statement[_KK]
+
 
 FIELD_PREFIX = "field__"
 
@@ -161,10 +178,9 @@ class SignerForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for number, (original, translation) in enumerate(CONSENT_STATEMENTS, 1):
+        for number, statement in enumerate(CONSENT_STATEMENTS, 1):
             field = self.fields[f"consent_{number}"]
-            field.label = original
-            field.translation = translation
+            field.label, field.translation = consent_wordings(statement)
             field.error_messages["required"] = _("Tick this statement to continue.")
 
     def clean_client_name(self):

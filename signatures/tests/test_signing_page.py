@@ -270,6 +270,30 @@ def test_consent_statements_are_shown_in_russian_and_kazakh(browser, contract):
     assert "нанять платного переводчика" in html
 
 
+STATEMENT_PAIRS = [
+    ("принимаю договор оферты", "оферта шартын қабылдайтынымды"),
+    ("ИИН/БИН указан", "ЖСН/БСН көрсетілген"),
+    ("нанять платного переводчика", "ақылы аудармашы жалдау құқығыңыз бар"),
+]
+
+
+@pytest.mark.parametrize(("language", "first"), [("ru", 0), ("kk", 1), ("en", 0)])
+def test_each_statement_shows_the_pages_language_first(
+    browser, contract, settings, language, first
+):
+    browser.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+    response = browser.get(open_link(browser, contract))
+
+    html = response.content.decode()
+    for pair in STATEMENT_PAIRS:
+        shown_first, shown_second = pair[first], pair[1 - first]
+        assert html.index(shown_first) < html.index(shown_second), pair
+    labels = [field.label for field in response.context["form"].consents()]
+    for label, pair in zip(labels, STATEMENT_PAIRS, strict=True):
+        assert pair[first] in label
+
+
 # --- the contract document ---------------------------------------------------
 
 
