@@ -18,6 +18,7 @@ from companies.models import Company, User
 from companies.services import register_company
 from contracts.models import Contract
 from contracts.services import create_contract, ensure_contract_document
+from templates_app.fields import save_field_settings
 from templates_app.models import Template
 from templates_app.services import upload_template
 
@@ -46,6 +47,31 @@ VALUES = {
     "summ": "1 500 000",
     "nds": "без НДС",
     "ist_fin": "собственные средства",
+}
+
+
+# The sample's contractor («Подрядчик») is the client: these are the fields the
+# client fills on the signing page, with the labels and rules it is shown.
+CLIENT_FIELDS = {
+    "company_work": ("Наименование подрядчика", "text", True),
+    "company_work_schief": ("Руководитель подрядчика (ФИО, должность)", "text", True),
+    "company_work_schief_sm": (
+        "Подпись: фамилия и инициалы руководителя",
+        "text",
+        True,
+    ),
+    "company_work_ua": ("Юридический адрес", "text", True),
+    "company_work_fa": ("Фактический адрес", "text", False),
+    "company_work_phone": ("Телефон подрядчика", "phone", True),
+    "company_work_mail": ("Электронная почта", "email", True),
+    "company_work_inn": ("БИН/ИИН подрядчика", "iin", True),
+    "company_work_kpp": ("КПП (если есть)", "text", False),
+    "company_work_ogrn": ("ОГРН (если есть)", "text", False),
+    "company_work_okpo": ("ОКПО (если есть)", "text", False),
+    "company_work_bank": ("Банк", "text", True),
+    "company_work_bik": ("БИК банка", "text", True),
+    "company_work_rs": ("Расчётный счёт (IBAN)", "text", True),
+    "company_work_ks": ("Корреспондентский счёт", "text", False),
 }
 
 
@@ -96,9 +122,17 @@ class Command(BaseCommand):
             return template
         owner = company.users.filter(role=User.Role.OWNER).first()
         upload = ContentFile(SAMPLE.read_bytes(), name=SAMPLE.name)
-        return upload_template(
+        template = upload_template(
             company=company, name="Договор подряда (демо)", file=upload, user=owner
         )
+        settings_by_name = {
+            name: {"label": label, "type": kind, "required": required}
+            for name, (label, kind, required) in CLIENT_FIELDS.items()
+            if name in template.fields
+        }
+        save_field_settings(template=template, settings=settings_by_name, user=owner)
+        template.refresh_from_db()
+        return template
 
     def _contract(self, company: Company, template: Template) -> Contract:
         contract = (
