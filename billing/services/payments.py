@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from billing.models import CompanyBalance, PaymentRequest, TariffPlan
 from billing.services.balances import credit_payment
 from billing.services.checks import CENT, check_counts, require_admin
+from billing.services.tariffs import lock_tariff_plan
 from ozgecontract.errors import NotFoundError, StateConflictError
 from ozgecontract.tenancy import is_platform_admin
 
@@ -104,6 +105,13 @@ def _clean_payment_ref(ref: str) -> str:
     return ref
 
 
+def _lock_payment(payment_id: int) -> PaymentRequest:
+    try:
+        return PaymentRequest.objects.select_for_update().get(pk=payment_id)
+    except PaymentRequest.DoesNotExist as exc:
+        raise NotFoundError(_("Payment request not found.")) from exc
+
+
 def _check_payment_access(*, user, company_id: int) -> None:
     """Let admins and the company's owners through: members may not buy (issue 5)."""
     if is_platform_admin(user):
@@ -134,7 +142,13 @@ def create_payment_request(
 
     with transaction.atomic():
         # Lock the plan so it cannot be deactivated or re-ranged mid-purchase.
-        tariff_plan = TariffPlan.objects.select_for_update().get(pk=tariff_plan.pk)
+        try:
+            tariff_plan = lock_tariff_plan(plan_id=tariff_plan.pk)
+        except NotFoundError as exc:
+            # Deleted since the caller found it: as if it had never existed.
+            raise ValidationError(
+                {"tariff_plan_id": [_("No such tariff plan.")]}
+            ) from exc
         check_payment_counts(
             tariff_plan=tariff_plan, sms_count=sms_count, ecp_count=ecp_count
         )
@@ -185,7 +199,7 @@ def change_payment_status(*, payment: PaymentRequest, status: str, user):
         raise PermissionDenied(_("Company users may only cancel a payment request."))
 
     with transaction.atomic():
-        payment = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
+        payment = _lock_payment(payment.pk)
         if payment.status != PaymentRequest.Status.PENDING:
             raise StateConflictError(
                 _(
@@ -224,7 +238,7 @@ def update_payment_details(
 ) -> PaymentRequest:
     """Record the gateway's link or reference on a pending request (admin only)."""
     require_admin(user)
-    payment = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
+    payment = _lock_payment(payment.pk)
     if payment.status != PaymentRequest.Status.PENDING:
         raise StateConflictError(
             _("The payment request is %(status)s; its details are final.")
@@ -262,7 +276,7 @@ def update_payment_request(
 def delete_payment_request(*, payment: PaymentRequest, user) -> None:
     """Delete a request that was never paid (admin only); a paid one is kept."""
     require_admin(user)
-    payment = PaymentRequest.objects.select_for_update().get(pk=payment.pk)
+    payment = _lock_payment(payment.pk)
     if payment.status == PaymentRequest.Status.PAID:
         raise StateConflictError(
             _("A paid payment request is a financial record and is never deleted."),

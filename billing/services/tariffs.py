@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from billing.models import TariffPlan
 from billing.services.checks import CENT, require_admin
-from ozgecontract.errors import StateConflictError
+from ozgecontract.errors import NotFoundError, StateConflictError
 
 logger = logging.getLogger(__name__)
 
@@ -22,6 +22,14 @@ def _lock_tariff_writes() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_TARIFF_LOCK_KEY])
+
+
+def lock_tariff_plan(*, plan_id: int) -> TariffPlan:
+    """Return the plan's row, locked until the transaction ends; 404 once deleted."""
+    try:
+        return TariffPlan.objects.select_for_update().get(pk=plan_id)
+    except TariffPlan.DoesNotExist as exc:
+        raise NotFoundError(_("Tariff plan not found.")) from exc
 
 
 def clean_tariff_plan(plan: TariffPlan) -> None:
@@ -112,7 +120,7 @@ def update_tariff_plan(*, plan: TariffPlan, user, **changes) -> TariffPlan:
     if unknown:
         raise ValueError(f"Unknown tariff plan fields: {sorted(unknown)}")
     _lock_tariff_writes()
-    plan = TariffPlan.objects.select_for_update().get(pk=plan.pk)
+    plan = lock_tariff_plan(plan_id=plan.pk)
     for field, value in changes.items():
         setattr(plan, field, value.strip() if field == "name" else value)
     clean_tariff_plan(plan)
@@ -133,7 +141,7 @@ def delete_tariff_plan(*, plan: TariffPlan, user) -> None:
     # A purchase locks the plan row while it creates its request, so with the
     # row locked here no request can appear between the check and the delete
     # (the PROTECT foreign key would otherwise fail as an IntegrityError).
-    plan = TariffPlan.objects.select_for_update().get(pk=plan.pk)
+    plan = lock_tariff_plan(plan_id=plan.pk)
     if plan.payment_requests.exists():
         raise StateConflictError(
             _(

@@ -105,6 +105,38 @@ def test_a_plan_deactivated_after_loading_is_refused(owner, company, plan):
         )
 
 
+def test_a_plan_deleted_after_loading_is_a_400_on_the_plan(owner, company, plan):
+    stale = type(plan).objects.get(pk=plan.pk)
+    type(plan).objects.filter(pk=plan.pk).delete()
+
+    with pytest.raises(ValidationError) as caught:
+        services.create_payment_request(
+            company=company, tariff_plan=stale, sms_count=10, ecp_count=0, user=owner
+        )
+
+    assert caught.value.message_dict == {"tariff_plan_id": ["No such tariff plan."]}
+    assert not PaymentRequest.objects.exists()
+
+
+def test_a_payment_or_plan_deleted_meanwhile_is_404(owner, admin, company, plan):
+    payment = services.create_payment_request(
+        company=company, tariff_plan=plan, sms_count=10, ecp_count=0, user=owner
+    )
+    PaymentRequest.objects.filter(pk=payment.pk).delete()
+    plan_copy = type(plan).objects.get(pk=plan.pk)
+    plan.delete()
+
+    with pytest.raises(NotFoundError):
+        services.change_payment_status(payment=payment, status="paid", user=admin)
+    with pytest.raises(NotFoundError):
+        services.delete_payment_request(payment=payment, user=admin)
+    with pytest.raises(NotFoundError):
+        services.update_tariff_plan(plan=plan_copy, user=admin, name="X")
+    with pytest.raises(NotFoundError):
+        services.delete_tariff_plan(plan=plan_copy, user=admin)
+    assert not BalanceEntry.objects.exists()
+
+
 def test_company_users_cannot_write_tariff_plans(owner):
     with pytest.raises(PermissionDenied):
         services.create_tariff_plan(
