@@ -21,7 +21,11 @@ from django.utils.translation import gettext as _
 from billing.models import CompanyBalance, PaymentRequest
 from companies.models import Company, User
 from contracts.models import Contract
-from ozgecontract.errors import StateConflictError, TooManyAttemptsError
+from ozgecontract.errors import (
+    NotFoundError,
+    StateConflictError,
+    TooManyAttemptsError,
+)
 from ozgecontract.tenancy import is_platform_admin
 from ozgecontract.validators import normalize_phone, validate_iin
 from signatures.models import AuditEvent, Signature
@@ -194,6 +198,14 @@ def register_company(
     return company
 
 
+def _lock_company(company_id: int) -> Company:
+    """Return the company's row, locked until the transaction ends; 404 once gone."""
+    try:
+        return Company.objects.select_for_update().get(pk=company_id)
+    except Company.DoesNotExist as exc:
+        raise NotFoundError(_("Company not found.")) from exc
+
+
 def check_can_manage_company(*, user, company: Company) -> None:
     """Allow the company's owners and platform admins; members get a 403."""
     if is_platform_admin(user):
@@ -262,7 +274,7 @@ def delete_company(*, company: Company, user) -> None:
     has any is kept (409).
     """
     check_can_manage_company(user=user, company=company)
-    company = Company.objects.select_for_update().get(pk=company.pk)
+    company = _lock_company(company.pk)
 
     if company.contracts.filter(signatures__signed_at__isnull=False).exists() or (
         company.contracts.filter(status=Contract.Status.SIGNED).exists()
@@ -368,7 +380,7 @@ def _check_owner_remains(*, company: Company, without: User) -> None:
 @transaction.atomic
 def change_member_role(*, member: User, role: str, user: User) -> User:
     """Make `member` an owner or a member; the company keeps at least one owner."""
-    company = Company.objects.select_for_update().get(pk=member.company_id)
+    company = _lock_company(member.company_id)
     check_can_manage_members(user=user, company=company)
     if role not in User.Role.values:
         raise ValidationError({"role": [_("Choose a role: owner or member.")]})
@@ -390,7 +402,7 @@ def change_member_role(*, member: User, role: str, user: User) -> User:
 @transaction.atomic
 def remove_member(*, member: User, user: User) -> None:
     """Take away a member's access; the account stays so its history keeps a name."""
-    company = Company.objects.select_for_update().get(pk=member.company_id)
+    company = _lock_company(member.company_id)
     check_can_manage_members(user=user, company=company)
     if member.pk == user.pk:
         raise StateConflictError(

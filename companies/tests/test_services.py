@@ -5,7 +5,14 @@ from django.core.exceptions import ValidationError
 from django.db import connection, connections
 
 from companies.models import Company, User
-from companies.services import invite_member, register_company, update_company
+from companies.services import (
+    change_member_role,
+    invite_member,
+    register_company,
+    remove_member,
+    update_company,
+)
+from ozgecontract.errors import NotFoundError
 from ozgecontract.tests.factories import PASSWORD
 
 pytestmark = pytest.mark.usefixtures("english")
@@ -138,3 +145,14 @@ def test_concurrent_invitations_of_one_email_make_one_user(company, owner):
     assert outcomes.count("invited") == 1
     assert [o for o in outcomes if o != "invited"] == [["email"]] * (threads - 1)
     assert User.objects.filter(email="race@example.kz").count() == 1
+
+
+def test_acting_on_a_company_deleted_meanwhile_is_404(company, owner, member):
+    stale_member = User.objects.get(pk=member.pk)
+    User.objects.filter(company=company).delete()
+    Company.objects.filter(pk=company.pk).delete()
+
+    with pytest.raises(NotFoundError):
+        change_member_role(member=stale_member, role="owner", user=owner)
+    with pytest.raises(NotFoundError):
+        remove_member(member=stale_member, user=owner)
