@@ -83,9 +83,17 @@ class PhoneField(forms.CharField):
         return normalize_phone(value, mobile_only=self.mobile_only)
 
 
+def field_label(field: ContractField) -> str:
+    """Return the company's label, or the placeholder name made readable."""
+    if field.label.strip():
+        return field.label
+    words = " ".join(field.field_name.replace("_", " ").split())
+    return words[:1].upper() + words[1:]
+
+
 def _form_field(field: ContractField) -> forms.Field:
     """Build the typed form field that asks the client for `field`."""
-    label = field.label or field.field_name
+    label = field_label(field)
     common = {"label": label, "required": field.required}
     kind = field.field_type
     if kind == ContractField.FieldType.NUMBER:

@@ -425,6 +425,117 @@ def test_fields_step_shows_the_saved_values_again(browser, fields_contract):
     assert 'name="field__agree_terms" id="id_field__agree_terms" checked' in html
 
 
+def test_unlabelled_field_is_asked_with_a_readable_label(browser, contract):
+    ContractFieldFactory(
+        contract=contract, field_name="company_work_schief", label="", value=""
+    )
+
+    response = browser.get(open_link(browser, contract))
+
+    assert response.context["step"] == "fields"
+    [field] = response.context["form"]
+    assert field.label == "Company work schief"
+    html = response.content.decode()
+    assert ">Company work schief<" in html
+    assert ">company_work_schief<" not in html
+
+
+def prefilled_contract(contract):
+    """One field the company filled in and one it left to the client."""
+    ContractFieldFactory(
+        contract=contract,
+        field_name="company_director",
+        label="",
+        value="Ахметов Б. К.",
+        required=True,
+        position=0,
+    )
+    ContractFieldFactory(
+        contract=contract, field_name="work", label="Работы", value="", position=1
+    )
+    return contract
+
+
+def test_fields_the_company_filled_are_shown_read_only(browser, contract):
+    page = open_link(browser, prefilled_contract(contract))
+
+    response = browser.get(page)
+
+    assert response.context["step"] == "fields"
+    assert [f.name for f in response.context["form"]] == ["field__work"]
+    html = response.content.decode()
+    assert 'name="field__company_director"' not in html
+    listed = re.search(r'data-testid="company-fields">(.*?)</dl>', html, re.S).group(1)
+    assert "Company director" in listed
+    assert "Ахметов Б. К." in listed
+
+
+def test_a_posted_value_for_a_company_field_is_ignored(browser, contract):
+    page = open_link(browser, prefilled_contract(contract))
+
+    response = browser.post(
+        page + "fields/",
+        {"field__work": "Ремонт", "field__company_director": "Подменённый"},
+    )
+
+    assert response.status_code == 302
+    values = dict(contract.fields.values_list("field_name", "value"))
+    assert values == {"company_director": "Ахметов Б. К.", "work": "Ремонт"}
+
+
+def test_client_fields_stay_editable_after_they_are_saved(browser, contract):
+    page = open_link(browser, prefilled_contract(contract))
+    browser.post(page + "fields/", {"field__work": "Ремонт"})
+
+    response = browser.get(page + "?step=fields")
+
+    assert [f.name for f in response.context["form"]] == ["field__work"]
+    assert 'value="Ремонт"' in response.content.decode()
+
+
+def test_contract_filled_in_by_the_company_skips_the_fields_step(
+    browser, contract, settings
+):
+    ContractFieldFactory(
+        contract=contract, field_name="summ", label="Сумма", value="150000"
+    )
+    ContractFieldFactory(
+        contract=contract,
+        field_name="agree",
+        label="Согласие",
+        field_type=ContractField.FieldType.CHECKBOX,
+        required=False,
+        value="true",
+    )
+    page = open_link(browser, contract)
+
+    response = browser.get(page)
+
+    assert response.context["step"] == "details"
+    assert [name for name, _label in response.context["steps"]][0] == "details"
+    html = response.content.decode()
+    assert 'data-testid="company-fields"' in html
+    assert "150000" in html
+    assert send_code(browser, page).status_code == 302
+    assert len(sms_outbox(settings)) == 1
+
+
+def test_required_checkbox_the_company_left_unticked_is_asked(browser, contract):
+    ContractFieldFactory(
+        contract=contract,
+        field_name="agree",
+        label="Согласие",
+        field_type=ContractField.FieldType.CHECKBOX,
+        required=True,
+        value="false",
+    )
+
+    response = browser.get(open_link(browser, contract))
+
+    assert response.context["step"] == "fields"
+    assert [f.name for f in response.context["form"]] == ["field__agree"]
+
+
 def test_contract_that_cannot_be_rendered_gets_a_clear_page(browser, company):
     contract = ContractFactory(company=company)
     Path(contract.template.file.path).unlink()

@@ -47,6 +47,7 @@ from signatures.forms import (
     EcpSignForm,
     SignerForm,
     SigningCodeForm,
+    field_label,
 )
 from signatures.models import AuditEvent, Signature
 from signatures.views.signing_errors import attach_validation_error, error_message
@@ -66,6 +67,7 @@ logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("ozgecontract.security")
 
 DEFAULT_NCALAYER_URL = "wss://127.0.0.1:13579"
+_TRUE_VALUES = ("true", "1", "yes", "on")
 
 
 # --- what the page shows ----------------------------------------------------
@@ -73,6 +75,30 @@ DEFAULT_NCALAYER_URL = "wss://127.0.0.1:13579"
 
 def _contract_fields(contract: Contract) -> list:
     return list(contract_selectors.list_contract_fields(contract=contract))
+
+
+def _needs_client(field) -> bool:
+    value = field.value.strip()
+    if field.field_type == field.FieldType.CHECKBOX and field.required:
+        # A required box the company left unticked is the client's to tick.
+        return value.lower() not in _TRUE_VALUES
+    return not value
+
+
+def _split_fields(link: SigningLink, contract_fields) -> tuple[list, list]:
+    """Return (the fields the client fills in, the ones the company filled in).
+
+    A field the company left empty is the client's, and stays theirs after
+    they save it (kept in the session), so "change the fields" shows it again.
+    """
+    asked_before = set(link.state.get("asked_fields", ()))
+    asked, filled = [], []
+    for field in contract_fields:
+        if field.field_name in asked_before or _needs_client(field):
+            asked.append(field)
+        else:
+            filled.append(field)
+    return asked, filled
 
 
 def _page_count(contract: Contract) -> int:
@@ -130,8 +156,9 @@ def _render_step(
     contract = link.contract
     if contract_fields is None:
         contract_fields = _contract_fields(contract)
+    asked, filled = _split_fields(link, contract_fields)
     if form is None:
-        form = _blank_form(step, link, contract_fields)
+        form = _blank_form(step, link, asked)
     try:
         page_count = _page_count(contract)
     except DomainError as exc:
@@ -139,8 +166,17 @@ def _render_step(
         logger.warning("signing page without a document contract=%s", contract.pk)
         return link_problem(request, "document", exc.status)
     context = {
-        **_page_context(link, step, has_fields=bool(contract_fields)),
+        **_page_context(link, step, has_fields=bool(asked)),
         "form": form,
+        "company_fields": [
+            {
+                "label": field_label(field),
+                "value": field.value,
+                "checked": field.value.strip().lower() in _TRUE_VALUES,
+                "field": field,
+            }
+            for field in filled
+        ],
         "error": error,
         "page_count": page_count,
     }
@@ -223,7 +259,8 @@ def signing_entry(request, token: str):
 @signing_view()
 def signing_page(request, link: SigningLink):
     contract_fields = _contract_fields(link.contract)
-    step = _current_step(request, link, bool(contract_fields))
+    asked, _filled = _split_fields(link, contract_fields)
+    step = _current_step(request, link, bool(asked))
     return _render_step(request, link, step, contract_fields=contract_fields)
 
 
@@ -251,7 +288,10 @@ def _show_refusal(request, link, step, form, exc, *, renames=None):
 def signing_fields(request, link: SigningLink):
     """Save the client's field values and re-render the PDF before signing."""
     contract_fields = _contract_fields(link.contract)
-    form = ContractFieldsForm(request.POST, contract_fields=contract_fields)
+    asked, _filled = _split_fields(link, contract_fields)
+    # Only the client's fields are read from the form: a value posted for a
+    # field the company filled in is ignored, not saved.
+    form = ContractFieldsForm(request.POST, contract_fields=asked)
     if not form.is_valid():
         return _render_step(request, link, "fields", form=form, status=400)
 
@@ -265,18 +305,20 @@ def signing_fields(request, link: SigningLink):
         )
         ensure_contract_document(contract=link.contract)
     except (ValidationError, DomainError) as exc:
-        renames = {
-            field.field_name: f"field__{field.field_name}" for field in contract_fields
-        }
+        renames = {field.field_name: f"field__{field.field_name}" for field in asked}
         return _show_refusal(request, link, "fields", form, exc, renames=renames)
 
     link.state["fields_saved"] = True
+    link.state["asked_fields"] = [field.field_name for field in asked]
     save(request, link)
     return redirect("signatures:signing-page", key=link.key)
 
 
 def _needs_fields(link: SigningLink) -> bool:
-    return not link.state.get("fields_saved") and link.contract.fields.exists()
+    if link.state.get("fields_saved"):
+        return False
+    asked, _filled = _split_fields(link, _contract_fields(link.contract))
+    return bool(asked)
 
 
 @require_POST
