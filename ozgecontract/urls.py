@@ -51,10 +51,12 @@ urlpatterns = [
 
 # First path segments of the API routes (every route above that is neither an
 # include of HTML pages nor the home page): an unknown URL under one of them,
-# such as /contracts/abc, answers the API's JSON 404 (views.not_found).
+# such as /contracts/abc, answers the API's JSON error (views.not_found).
 API_ROOTS = frozenset(
     str(pattern.pattern).split("/", 1)[0]
     for pattern in urlpatterns
     if not hasattr(pattern, "url_patterns")
 ) - {""}
+handler400 = "ozgecontract.views.bad_request"
 handler404 = "ozgecontract.views.not_found"
+handler500 = "ozgecontract.views.server_error"

@@ -3,7 +3,7 @@
 from django.db import connection
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
-from django.views.defaults import page_not_found
+from django.views import defaults
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import (
@@ -37,18 +37,41 @@ def ping(request):
     return Response({"pong": True})
 
 
-def not_found(request, exception=None):
-    """Answer an unknown URL under an API path in the API's JSON error shape.
-
-    A URL such as `/contracts/abc` matches no route, so no API view (and no
-    DRF exception handler) ever sees it; integrators still get JSON. Every
-    other unknown URL gets the HTML page.
-    """
+def _is_api_path(request) -> bool:
     from ozgecontract.urls import API_ROOTS  # imported late: urls imports views
 
-    root = request.path_info.lstrip("/").split("/", 1)[0]
-    if root in API_ROOTS:
+    return request.path_info.lstrip("/").split("/", 1)[0] in API_ROOTS
+
+
+# Django answers these itself, before or outside any API view (and so outside
+# DRF's exception handler): an unknown URL such as /contracts/abc, a body over
+# DATA_UPLOAD_MAX_MEMORY_SIZE or with too many fields, an unhandled error.
+# Integrators still get the API's JSON error shape; pages keep their HTML.
+
+
+def not_found(request, exception=None):
+    """Answer 404 in the API's JSON error shape on API paths."""
+    if _is_api_path(request):
         return JsonResponse(
             {"detail": _("Not found."), "code": "not_found"}, status=404
         )
-    return page_not_found(request, exception)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request, exception=None):
+    """Answer 400 in the API's JSON error shape on API paths."""
+    if _is_api_path(request):
+        return JsonResponse(
+            {"detail": _("The request could not be read."), "code": "bad_request"},
+            status=400,
+        )
+    return defaults.bad_request(request, exception)
+
+
+def server_error(request):
+    """Answer 500 in the API's JSON error shape on API paths."""
+    if _is_api_path(request):
+        return JsonResponse(
+            {"detail": _("Server error."), "code": "server_error"}, status=500
+        )
+    return defaults.server_error(request)

@@ -12,6 +12,7 @@ The happy path's exact bodies are each app's own tests; here the shapes are
 checked across the whole API at once, so a drift anywhere shows.
 """
 
+import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from rest_framework.test import APIClient
 from billing.models import CompanyBalance, TariffPlan
 from companies.models import Company
 from contracts import services as contract_services
+from ozgecontract import views
 from ozgecontract.tests.api_world import (
     CLIENT_IIN,
     CLIENT_NAME,
@@ -948,6 +950,39 @@ def test_unknown_page_outside_the_api_stays_an_html_page(client):
 
     assert response.status_code == 404
     assert response["Content-Type"].startswith("text/html")
+
+
+def test_body_over_the_upload_limit_is_400_in_the_error_shape(owner_api, settings):
+    body = b'{"number": "' + b"x" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + b'"}'
+
+    response = owner_api.generic(
+        "POST", "/contracts", body, content_type="application/json"
+    )
+
+    assert_error_shape(response, 400, "bad_request")
+
+
+def test_too_many_form_fields_is_400_in_the_error_shape(owner_api, settings):
+    count = settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1
+    form = "&".join(f"field{n}=1" for n in range(count))
+
+    response = owner_api.generic(
+        "POST", "/contracts", form, content_type="application/x-www-form-urlencoded"
+    )
+
+    assert_error_shape(response, 400, "bad_request")
+
+
+def test_an_unhandled_error_is_a_json_500_on_api_paths_and_a_page_elsewhere(rf):
+    api = views.server_error(rf.get("/contracts/1"))
+    page = views.server_error(rf.get("/dashboard/"))
+
+    assert api.status_code == page.status_code == 500
+    assert json.loads(api.content) == {
+        "detail": "Server error.",
+        "code": "server_error",
+    }
+    assert page["Content-Type"].startswith("text/html")
 
 
 def test_wrong_method_is_405_in_the_error_shape(owner_api):
