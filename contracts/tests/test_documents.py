@@ -11,6 +11,7 @@ import stat
 import sys
 
 import pytest
+from django.utils import translation
 from pypdf import PdfReader
 
 from contracts.documents import ConversionError, render_pdf
@@ -143,7 +144,10 @@ def test_a_stored_template_reaching_for_internals_never_runs(source):
     # Written around the intake checks, as if the file were swapped on disk.
     data = build.simple_docx(source)
 
-    with pytest.raises(ConversionError, match="Python internals"):
+    with (
+        translation.override("en"),
+        pytest.raises(ConversionError, match="Python internals"),
+    ):
         render_pdf(data, {"x": "value"}, converter="html")
 
 
@@ -158,7 +162,7 @@ def test_a_stored_template_reaching_for_internals_never_runs(source):
     ],
 )
 def test_a_template_cannot_blow_up_memory_at_render(source, message):
-    with pytest.raises(ConversionError, match=message):
+    with translation.override("en"), pytest.raises(ConversionError, match=message):
         render_pdf(build.simple_docx(source), {}, converter="html")
 
 

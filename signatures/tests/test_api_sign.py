@@ -296,7 +296,11 @@ def test_a_second_signature_is_409(anonymous, contract, sign_body, request_code)
     code = request_code()
     assert sign(anonymous, sign_body(otp_code=code)).status_code == 201
 
-    response = sign(anonymous, sign_body(otp_code=code, client_iin=OTHER_VALID_IIN))
+    response = sign(
+        anonymous,
+        sign_body(otp_code=code, client_iin=OTHER_VALID_IIN),
+        HTTP_ACCEPT_LANGUAGE="en",
+    )
 
     assert response.status_code == 409
     assert response.json() == {

@@ -285,7 +285,9 @@ def test_a_completed_signature_is_never_deleted(owner_api, admin_api, contract):
     signature = SignatureFactory(contract=contract, signed_at=timezone.now())
 
     for client in (owner_api, admin_api):
-        response = client.delete(f"/signatures/{signature.pk}")
+        response = client.delete(
+            f"/signatures/{signature.pk}", HTTP_ACCEPT_LANGUAGE="en"
+        )
         assert response.status_code == 409
         assert response.json() == {
             "detail": "A completed signature is evidence and cannot be deleted.",

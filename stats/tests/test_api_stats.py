@@ -153,7 +153,9 @@ def test_anonymous_gets_401(anonymous, company):
 
 
 def test_outsider_gets_404(outsider_api, company):
-    response = outsider_api.get(f"/stats/company/{company.pk}")
+    response = outsider_api.get(
+        f"/stats/company/{company.pk}", HTTP_ACCEPT_LANGUAGE="en"
+    )
 
     assert response.status_code == 404
     assert response.json() == {"detail": "Company not found.", "code": "not_found"}
