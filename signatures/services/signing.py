@@ -148,8 +148,9 @@ def sign_contract(
     with transaction.atomic():
         locked = lock_contract(contract)
         ensure_signable(locked)
-        if locked.document_sha256 and locked.document_sha256 != document_sha256:
-            # Someone changed the field values since the PDF above was read.
+        if locked.document_sha256 != document_sha256:
+            # Someone changed the field values since the PDF above was read (an
+            # empty hash means a new PDF is being made or failed: not signable).
             raise StateConflictError(
                 _("The contract document changed while signing; open it again."),
                 code="document_changed",
