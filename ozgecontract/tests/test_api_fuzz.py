@@ -27,6 +27,7 @@ import pytest
 import schemathesis
 from django.apps import apps
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
@@ -225,7 +226,7 @@ def other_template(other: World) -> int:
     return other.template.pk
 
 
-def signer(world: World, **extra) -> dict:
+def signer(**extra) -> dict:
     return {
         "client_name": CLIENT_NAME,
         "client_iin": CLIENT_IIN,
@@ -279,13 +280,13 @@ WRITES = [
           lambda w: f"/contract-fields/{w.contract.pk}",
           lambda w: {"values": {"work": "Покраска", "summ": "1500"}}),
     Write("POST", "/signatures", "owner", lambda w: "/signatures",
-          lambda w: signer(w, contract_id=w.fresh_contract.pk),
+          lambda w: signer(contract_id=w.fresh_contract.pk),
           foreign={"contract_id": other_contract}),
     Write("POST", "/signatures/otp", "anonymous", lambda w: "/signatures/otp",
           lambda w: {"contract_token": str(w.contract.contract_token),
                      "client_phone": CLIENT_PHONE}),
     Write("POST", "/signatures/sign", "owner", lambda w: "/signatures/sign",
-          lambda w: signer(w, contract_id=w.contract.pk, company_id=w.company.pk,
+          lambda w: signer(contract_id=w.contract.pk, company_id=w.company.pk,
                            otp_code="123456"),
           foreign={"contract_id": other_contract, "company_id": other_company}),
     Write("POST", "/company-balances", "admin", lambda w: "/company-balances",
@@ -370,8 +371,6 @@ def spoiled_bodies(body: dict, foreign: dict, other: World):
 
 def spoiled_files():
     """Yield (what is wrong, file) for an upload that is not a DOCX."""
-    from django.core.files.uploadedfile import SimpleUploadedFile
-
     docx = small_docx()
     for label, content in {
         "an empty file": b"",
