@@ -2,6 +2,7 @@
 
 import hashlib
 import logging
+import smtplib
 import time
 
 from django.conf import settings
@@ -364,7 +365,17 @@ def _send_invitation(*, member: User, invited_by: User) -> None:
     }
     subject = render_to_string("companies/email/invite_subject.txt", context)
     body = render_to_string("companies/email/invite.txt", context)
-    send_mail(" ".join(subject.split()), body, None, [member.email])
+    try:
+        send_mail(" ".join(subject.split()), body, None, [member.email])
+    except (smtplib.SMTPException, OSError):
+        # The member exists and can ask for a link from the password reset
+        # page, so a mail server that is down must not turn into a 500.
+        logger.warning(
+            "invitation email not sent company=%s user=%s",
+            member.company_id,
+            member.pk,
+            exc_info=True,
+        )
 
 
 def _check_owner_remains(*, company: Company, without: User) -> None:

@@ -79,6 +79,25 @@ def test_invitation_creates_a_member_who_sets_a_password_by_link(
 
 
 @pytest.mark.django_db
+def test_a_mail_server_that_is_down_still_creates_the_member(
+    client, owner, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    def refuse(*args, **kwargs):
+        raise ConnectionRefusedError("smtp down")
+
+    monkeypatch.setattr("companies.services.send_mail", refuse)
+    client.force_login(owner)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(URL, {"email": "late@example.kz", "role": "member"})
+
+    assert response.status_code == 302
+    invited = User.objects.get(email="late@example.kz")
+    assert not invited.has_usable_password()
+    assert f"invitation email not sent company={owner.company_id}" in caplog.text
+
+
+@pytest.mark.django_db
 def test_invitation_of_a_taken_email_is_refused(client, owner, outsider):
     client.force_login(owner)
 
