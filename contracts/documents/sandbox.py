@@ -7,8 +7,10 @@ keep them harmless:
 2. every template is checked when it is parsed (at upload *and* at render):
    a reach for an attribute, item or name starting with `_` (`__class__`,
    `__globals__`, `__subclasses__`, ...), `attr("__...")`, or `include`,
-   `import` and `extends` is a syntax error, so such a template never runs;
-3. autoescaping is on, so a value such as `<w:p>` stays text in the DOCX XML.
+   `import`, `extends` and `autoescape` is a syntax error, so such a
+   template never runs;
+3. autoescaping is on and cannot be turned off (no `safe` filter), so a
+   value such as `<w:p>` stays text in the DOCX XML.
 
 A few globals and filters that only serve to blow up memory or CPU (`lipsum`,
 `center`, `indent`, `wordwrap`) are removed, `range` is capped, and repeating
@@ -26,8 +28,11 @@ MAX_RANGE = 1000
 MAX_REPEAT_LENGTH = 100_000
 MAX_EXPONENT = 100
 
-_UNSAFE_FILTERS = ("center", "indent", "wordwrap")
+# `safe` (like `{% autoescape false %}`) would let a client's value close the
+# DOCX text run and inject Word XML: hidden text, fields, links.
+_UNSAFE_FILTERS = ("center", "indent", "wordwrap", "safe")
 _FORBIDDEN_NODES = {
+    nodes.EvalContextModifier: "autoescape",
     nodes.Include: "include",
     nodes.Import: "import",
     nodes.FromImport: "import",

@@ -53,6 +53,11 @@ BAD_UPLOADS = {
     "underscore name": (build.simple_docx("{{ _secret }}"), "'_secret'"),
     "include": (build.simple_docx("{% include 'x.docx' %}"), "'include'"),
     "unknown filter": (build.simple_docx("{{ x|nosuchfilter }}"), "nosuchfilter"),
+    "safe filter": (build.simple_docx("{{ name|safe }}"), "'safe'"),
+    "autoescape off": (
+        build.simple_docx("{% autoescape false %}{{ name }}{% endautoescape %}"),
+        "'autoescape'",
+    ),
     "macros": (
         build.rewrite_docx(build.simple_docx("x"), {"word/vbaProject.bin": b"VBA"}),
         "macros",
