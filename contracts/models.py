@@ -35,7 +35,7 @@ class Contract(models.Model):
     generated_pdf = models.FileField(
         upload_to=contract_pdf_upload_to, blank=True, max_length=255
     )
-    document_sha256 = models.CharField(max_length=64, blank=True)
+    document_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     document_status = models.CharField(
         max_length=16, choices=DocumentStatus.choices, default=DocumentStatus.NONE
     )

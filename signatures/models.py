@@ -31,7 +31,7 @@ class Signature(models.Model):
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=512, blank=True)
     # The SHA-256 of the contract PDF the client saw and signed.
-    document_sha256 = models.CharField(max_length=64, blank=True)
+    document_sha256 = models.CharField(max_length=64, blank=True, db_index=True)
     certificate_pdf = models.FileField(
         upload_to=signature_file_upload_to, blank=True, max_length=255
     )

@@ -132,8 +132,6 @@ def _completed_signatures():
 
 
 def _find_contract_document(sha256: str) -> tuple[Signature | None, Contract | None]:
-    # TODO(#3): Signature.document_sha256 and Contract.document_sha256 have no
-    # index (their apps own the models), so these look-ups scan the tables.
     signature = _completed_signatures().filter(document_sha256=sha256).first()
     if signature is not None:
         return signature, signature.contract
