@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils.translation import gettext as _
 
 from companies import services
 from companies.forms import apply_service_error
@@ -142,7 +143,7 @@ def _clean_user_email(form: forms.ModelForm) -> str:
     email = form.cleaned_data["email"].strip().lower()
     taken = User.objects.filter(email__iexact=email).exclude(pk=form.instance.pk)
     if taken.exists():
-        raise ValidationError("A user with this email already exists.")
+        raise ValidationError(_("A user with this email already exists."))
     return email
 
 
@@ -150,7 +151,7 @@ def _check_admin_has_no_company(form: forms.Form, data: dict) -> None:
     # A staff user sees every company; tying one to a company would blur that.
     if data.get("is_staff") and data.get("company"):
         form.add_error(
-            "company", "Platform administrators (staff) belong to no company."
+            "company", _("Platform administrators (staff) belong to no company.")
         )
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_lazy as _
 
 from ozgecontract.errors import UpstreamError
 from ozgecontract.validators import mask_phone
@@ -30,7 +31,7 @@ BACKENDS = {
 
 class SmsSendError(UpstreamError):
     code = "sms_failed"
-    default_detail = "The SMS could not be sent; try again in a minute."
+    default_detail = _("The SMS could not be sent; try again in a minute.")
 
 
 class SmsBackend:

@@ -17,6 +17,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import status
 
 from contracts.models import Contract
@@ -33,7 +34,7 @@ PDF_MAGIC = b"%PDF-"
 class UploadTooLargeError(DomainError):
     status = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
     code = "too_large"
-    default_detail = "The file is too large."
+    default_detail = gettext_lazy("The file is too large.")
 
 
 class Match:

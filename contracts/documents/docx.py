@@ -13,6 +13,7 @@ import zipfile
 import zlib
 from dataclasses import dataclass
 
+from django.utils.translation import gettext as _
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2 import meta, nodes
@@ -76,8 +77,10 @@ def _read_entry(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) ->
             size += len(chunk)
             if size > budget:
                 raise TemplateRejectedError(
-                    "The file unpacks to more data than a Word document may hold "
-                    "(possible zip bomb)."
+                    _(
+                        "The file unpacks to more data than a Word document may "
+                        "hold (possible zip bomb)."
+                    )
                 )
             chunks.append(chunk)
     return b"".join(chunks)
@@ -88,13 +91,16 @@ def _check_xml_part(name: str, data: bytes) -> etree._Element:
         root = etree.fromstring(data, parser=_xml_parser())
     except etree.XMLSyntaxError as exc:
         raise TemplateRejectedError(
-            f"The document part {name} is not well-formed XML."
+            _("The document part %(name)s is not well-formed XML.") % {"name": name}
         ) from exc
     docinfo = root.getroottree().docinfo
     if docinfo.doctype or docinfo.internalDTD is not None:
         raise TemplateRejectedError(
-            f"The document part {name} declares a DOCTYPE or entities; "
-            "Word documents never do."
+            _(
+                "The document part %(name)s declares a DOCTYPE or entities; "
+                "Word documents never do."
+            )
+            % {"name": name}
         )
     return root
 
@@ -107,8 +113,11 @@ def _check_relationships(name: str, root: etree._Element) -> None:
             continue
         kind = rel.get("Type", "").rsplit("/", 1)[-1] or "resource"
         raise TemplateRejectedError(
-            f"The document links an outside {kind} ({name}); embed images and "
-            "content in the file instead of linking them."
+            _(
+                "The document links an outside %(kind)s (%(name)s); embed images "
+                "and content in the file instead of linking them."
+            )
+            % {"kind": kind, "name": name}
         )
 
 
@@ -140,57 +149,70 @@ def _check_field_codes(name: str, root: etree._Element) -> None:
         keyword = words[0].upper() if words else ""
         if keyword in _FETCHING_FIELD_CODES:
             raise TemplateRejectedError(
-                f"The document uses the field {keyword} ({name}), which loads "
-                "content from outside the file."
+                _(
+                    "The document uses the field %(keyword)s (%(name)s), which "
+                    "loads content from outside the file."
+                )
+                % {"keyword": keyword, "name": name}
             )
 
 
 def check_docx_package(data: bytes) -> None:
     """Raise TemplateRejectedError unless `data` is a bounded, self-contained DOCX."""
     if not data:
-        raise TemplateRejectedError("The file is empty.")
+        raise TemplateRejectedError(_("The file is empty."))
     try:
         archive = zipfile.ZipFile(io.BytesIO(data))
     except (zipfile.BadZipFile, ValueError) as exc:
-        raise TemplateRejectedError("The file is not a Word document (.docx).") from exc
+        raise TemplateRejectedError(
+            _("The file is not a Word document (.docx).")
+        ) from exc
 
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ENTRIES:
             raise TemplateRejectedError(
-                f"The file holds {len(entries)} parts; a Word document template "
-                f"may hold at most {MAX_ENTRIES}."
+                _(
+                    "The file holds %(count)s parts; a Word document template "
+                    "may hold at most %(limit)s."
+                )
+                % {"count": len(entries), "limit": MAX_ENTRIES}
             )
         declared = sum(info.file_size for info in entries)
         if declared > MAX_UNCOMPRESSED_BYTES:
             raise TemplateRejectedError(
-                "The file unpacks to more data than a Word document may hold "
-                "(possible zip bomb)."
+                _(
+                    "The file unpacks to more data than a Word document may "
+                    "hold (possible zip bomb)."
+                )
             )
         names = {info.filename for info in entries}
         if "word/document.xml" not in names or "[Content_Types].xml" not in names:
             raise TemplateRejectedError(
-                "The file is not a Word document (.docx): it has no word/document.xml."
+                _(
+                    "The file is not a Word document (.docx): it has no "
+                    "word/document.xml."
+                )
             )
 
         if any(name.lower().endswith(_MACRO_PARTS) for name in names):
             raise TemplateRejectedError(
-                "The document holds macros; save it as a plain .docx without them."
+                _("The document holds macros; save it as a plain .docx without them.")
             )
 
         budget = MAX_UNCOMPRESSED_BYTES
         for info in entries:
             if info.flag_bits & 0x1:
-                raise TemplateRejectedError("The file is encrypted.")
+                raise TemplateRejectedError(_("The file is encrypted."))
             try:
                 content = _read_entry(archive, info, budget)
             except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
                 raise TemplateRejectedError(
-                    "The file is damaged: it cannot be unpacked."
+                    _("The file is damaged: it cannot be unpacked.")
                 ) from exc
             except (NotImplementedError, RuntimeError) as exc:
                 raise TemplateRejectedError(
-                    "The file uses an unsupported compression or encryption."
+                    _("The file uses an unsupported compression or encryption.")
                 ) from exc
             budget -= len(content)
             if (
@@ -198,9 +220,15 @@ def check_docx_package(data: bytes) -> None:
                 and len(content) > MAX_TEMPLATED_XML_BYTES
             ):
                 raise TemplateRejectedError(
-                    f"The document text is too large for a template ({info.filename} "
-                    f"holds more than {MAX_TEMPLATED_XML_BYTES // (1024 * 1024)} MB "
-                    "of XML); split it into smaller documents."
+                    _(
+                        "The document text is too large for a template "
+                        "(%(part)s holds more than %(megabytes)s MB of XML); "
+                        "split it into smaller documents."
+                    )
+                    % {
+                        "part": info.filename,
+                        "megabytes": MAX_TEMPLATED_XML_BYTES // (1024 * 1024),
+                    }
                 )
             lower = info.filename.lower()
             if not (lower.endswith(".xml") or lower.endswith(".rels")):
@@ -278,6 +306,22 @@ def _paragraph_lines(xml: str) -> str:
     return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
 
 
+def _syntax_error_message(label: str, error: str) -> str:
+    """Name the part of the document a Jinja syntax error is in."""
+    # One whole sentence per part, so each language can inflect the part's name.
+    messages = {
+        "header": _("Template error in the header: %(error)s"),
+        "body": _("Template error in the body: %(error)s"),
+        "footer": _("Template error in the footer: %(error)s"),
+        "footnotes": _("Template error in the footnotes: %(error)s"),
+        "document properties": _(
+            "Template error in the document properties: %(error)s"
+        ),
+    }
+    template = messages.get(label, _("Template error: %(error)s"))
+    return template % {"error": error}
+
+
 def _ordered_placeholders(tree: nodes.Template) -> list[str]:
     undeclared = meta.find_undeclared_variables(tree)
     ordered = []
@@ -305,8 +349,11 @@ def find_placeholders(data: bytes) -> list[str]:
     tags = sum(s.text.count("{{") + s.text.count("{%") for s in sources)
     if tags > MAX_TEMPLATE_TAGS:
         raise TemplateRejectedError(
-            f"The template holds {tags} placeholders and tags; at most "
-            f"{MAX_TEMPLATE_TAGS} are allowed."
+            _(
+                "The template holds %(count)s placeholders and tags; at most "
+                "%(limit)s are allowed."
+            )
+            % {"count": tags, "limit": MAX_TEMPLATE_TAGS}
         )
     for source in sources:
         text = _paragraph_lines(source.text)
@@ -315,15 +362,15 @@ def find_placeholders(data: bytes) -> list[str]:
             env.compile(tree)
         except TemplateSyntaxError as exc:
             near = _nearby_text(text, exc.lineno)
-            where = f" near «{near}»" if near else ""
-            raise TemplateRejectedError(
-                f"Template error in the {source.label}: {exc.message}{where}"
-            ) from exc
+            message = _syntax_error_message(source.label, exc.message or "")
+            if near:
+                message += _(" near «%(text)s»") % {"text": near}
+            raise TemplateRejectedError(message) from exc
         for name in _ordered_placeholders(tree):
             if len(name) > MAX_PLACEHOLDER_LENGTH:
                 raise TemplateRejectedError(
-                    f"The placeholder {name[:20]}… is longer than "
-                    f"{MAX_PLACEHOLDER_LENGTH} characters."
+                    _("The placeholder %(name)s… is longer than %(limit)s characters.")
+                    % {"name": name[:20], "limit": MAX_PLACEHOLDER_LENGTH}
                 )
             if name not in found:
                 found.append(name)
@@ -372,6 +419,6 @@ def render_docx(data: bytes, context: dict) -> bytes:
         template.save(output)
     except _RENDER_ERRORS as exc:
         raise TemplateRenderError(
-            f"The template could not be filled in: {exc}"
+            _("The template could not be filled in: %(error)s") % {"error": exc}
         ) from exc
     return output.getvalue()

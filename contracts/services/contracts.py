@@ -214,7 +214,7 @@ def update_contract(
     if number is not UNSET:
         number = _clean_number(number)
         if not number:
-            raise ValidationError({"number": ["Enter a contract number."]})
+            raise ValidationError({"number": [_("Enter a contract number.")]})
     if expires_at is not UNSET and expires_at is not None:
         _clean_expires_at(expires_at)
 
@@ -238,7 +238,9 @@ def update_contract(
         try:
             locked.save()
         except IntegrityError as exc:
-            raise ValidationError({"number": ["The number is already used."]}) from exc
+            raise ValidationError(
+                {"number": [_("The number is already used.")]}
+            ) from exc
     logger.info(
         "contract updated contract=%s company=%s by=%s",
         locked.pk,

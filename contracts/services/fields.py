@@ -62,7 +62,7 @@ def add_contract_field(
             errors[key] = exc.messages
     label = " ".join(str(label or "").split())
     if len(label) > ContractField._meta.get_field("label").max_length:
-        errors["label"] = ["Use at most 255 characters."]
+        errors["label"] = [_("Use at most 255 characters.")]
     if errors:
         raise ValidationError(errors)
     try:

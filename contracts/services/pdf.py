@@ -15,6 +15,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from contracts import field_values
 from contracts.documents import ConversionError, render_pdf
@@ -29,7 +30,7 @@ MAX_ERROR_LENGTH = 2000
 
 class DocumentUnavailableError(UpstreamError):
     code = "document_failed"
-    default_detail = (
+    default_detail = gettext_lazy(
         "The contract document could not be generated; try again in a moment."
     )
 

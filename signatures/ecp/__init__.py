@@ -20,6 +20,7 @@ import logging
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext as _
 
 from signatures.ecp import builtin, ncanode
 from signatures.ecp.parsing import CertificateFacts, decode, parse, refuse
@@ -36,8 +37,10 @@ def verify_cms(*, cms_b64: str, document: bytes, expected_iin: str) -> Certifica
     if parsed.content is not None and not hmac.compare_digest(parsed.content, document):
         refuse(
             "ecp_document_mismatch",
-            "The signature was made over a different document; sign the "
-            "contract shown on the page again.",
+            _(
+                "The signature was made over a different document; sign the "
+                "contract shown on the page again."
+            ),
         )
 
     verifier = settings.ECP_VERIFIER
@@ -53,13 +56,15 @@ def verify_cms(*, cms_b64: str, document: bytes, expected_iin: str) -> Certifica
     if not facts.iin:
         refuse(
             "ecp_no_iin",
-            "The certificate does not name an IIN; sign with a personal NCA RK key.",
+            _("The certificate does not name an IIN; sign with a personal NCA RK key."),
         )
     if not hmac.compare_digest(facts.iin, expected_iin or ""):
         refuse(
             "ecp_iin_mismatch",
-            "The signature was made with another person's certificate: its IIN "
-            "differs from the IIN entered.",
+            _(
+                "The signature was made with another person's certificate: its IIN "
+                "differs from the IIN entered."
+            ),
         )
     logger.info("ecp signature verified verifier=%s serial=%s", verifier, facts.serial)
     return facts

@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.x509.oid import NameOID
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from pyhanko_certvalidator import CertificateValidator, ValidationContext
 from pyhanko_certvalidator import errors as pkix_errors
 
@@ -74,7 +75,8 @@ def verify(parsed: ParsedCms, document: bytes) -> CertificateFacts:
     if digest_name not in _HASHES:
         refuse(
             "ecp_unsupported_algorithm",
-            f"The signature's digest algorithm {digest_name} is not supported.",
+            _("The signature's digest algorithm %(name)s is not supported.")
+            % {"name": digest_name},
         )
     signed_bytes = _check_digest(signer_info, document, digest_name)
     _check_signature(signer_info, crypto_cert, signed_bytes, digest_name)
@@ -101,15 +103,17 @@ def _reject_gost(signer_info: cms.SignerInfo) -> None:
 def _refuse_gost() -> NoReturn:
     refuse(
         "ecp_gost_unsupported",
-        "This is a GOST signature, which the built-in verifier cannot check: "
-        "configure NCANode (ECP_VERIFIER=ncanode) to verify GOST signatures.",
+        _(
+            "This is a GOST signature, which the built-in verifier cannot check: "
+            "configure NCANode (ECP_VERIFIER=ncanode) to verify GOST signatures."
+        ),
     )
 
 
 def _refuse_unreadable() -> NoReturn:
     refuse(
         "ecp_certificate_unreadable",
-        "The signer's certificate in the signature cannot be read.",
+        _("The signer's certificate in the signature cannot be read."),
     )
 
 
@@ -133,7 +137,7 @@ def _signer_certificate(
             return certificate
     refuse(
         "ecp_certificate_missing",
-        "The signature does not carry the signer's certificate.",
+        _("The signature does not carry the signer's certificate."),
     )
 
 
@@ -156,8 +160,10 @@ def _check_digest(
     if digest is None or not hmac.compare_digest(digest.native, expected):
         refuse(
             "ecp_document_mismatch",
-            "The signature was made over a different document; sign the "
-            "contract shown on the page again.",
+            _(
+                "The signature was made over a different document; sign the "
+                "contract shown on the page again."
+            ),
         )
     # The signature covers the attributes re-tagged from [0] IMPLICIT to SET OF.
     encoded = signer_info["signed_attrs"].dump()
@@ -182,15 +188,18 @@ def _check_signature(
     if hash_name not in _HASHES or kind not in ("rsassa_pkcs1v15", "ecdsa"):
         refuse(
             "ecp_unsupported_algorithm",
-            f"The signature algorithm {algorithm['algorithm'].native} is not "
-            "supported; RSA (PKCS#1 v1.5) and ECDSA are.",
+            _(
+                "The signature algorithm %(name)s is not supported; "
+                "RSA (PKCS#1 v1.5) and ECDSA are."
+            )
+            % {"name": algorithm["algorithm"].native},
         )
     try:
         public_key = certificate.public_key()
     except (ValueError, UnsupportedAlgorithm):
         refuse(
             "ecp_unsupported_algorithm",
-            "The signer certificate's key type is not supported.",
+            _("The signer certificate's key type is not supported."),
         )
     signature = signer_info["signature"].native
     try:
@@ -205,7 +214,7 @@ def _check_signature(
     except InvalidSignature:
         refuse(
             "ecp_signature_invalid",
-            "The signature does not match the signer's certificate.",
+            _("The signature does not match the signer's certificate."),
         )
 
 
@@ -273,15 +282,15 @@ def _check_path(
     except pkix_errors.ExpiredError:
         refuse(
             "ecp_certificate_expired",
-            "The signer's certificate (or its CA's) has expired.",
+            _("The signer's certificate (or its CA's) has expired."),
         )
     except pkix_errors.NotYetValidError:
         refuse(
             "ecp_certificate_not_yet_valid",
-            "The signer's certificate is not valid yet.",
+            _("The signer's certificate is not valid yet."),
         )
     except pkix_errors.RevokedError:
-        refuse("ecp_certificate_revoked", "The signer's certificate is revoked.")
+        refuse("ecp_certificate_revoked", _("The signer's certificate is revoked."))
     except (pkix_errors.PathError, pkix_errors.ValidationError) as exc:
         # The validator's message quotes the subject, IIN included: log the kind.
         security_logger.info("ecp certificate path rejected: %s", type(exc).__name__)
@@ -314,8 +323,10 @@ def _check_signing_time(
     ):
         refuse(
             "ecp_signing_time_invalid",
-            "The signing time in the signature lies outside the certificate's "
-            "validity.",
+            _(
+                "The signing time in the signature lies outside the certificate's "
+                "validity."
+            ),
         )
 
 
@@ -327,8 +338,10 @@ def _check_key_usage(certificate: x509.Certificate) -> None:
     if not (usage.digital_signature or usage.content_commitment):
         refuse(
             "ecp_key_usage",
-            "The certificate's key is not meant for signing; use the "
-            "signing (RSA/GOST SIGN) key.",
+            _(
+                "The certificate's key is not meant for signing; use the "
+                "signing (RSA/GOST SIGN) key."
+            ),
         )
 
 

@@ -17,6 +17,7 @@ from typing import NoReturn
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from ozgecontract.errors import UpstreamError
 from signatures.ecp.parsing import (
@@ -52,7 +53,7 @@ def verify(raw: bytes, parsed: ParsedCms, document: bytes) -> CertificateFacts:
         )
         refuse(
             "ecp_signature_invalid",
-            "The signature could not be verified against the contract.",
+            _("The signature could not be verified against the contract."),
         )
     if status != 200:
         _failed(f"status {status}")
@@ -61,7 +62,8 @@ def verify(raw: bytes, parsed: ParsedCms, document: bytes) -> CertificateFacts:
     if len(certificates) != 1:
         refuse(
             "ecp_signer_count",
-            f"The signature must have exactly one signer, not {len(certificates)}.",
+            _("The signature must have exactly one signer, not %(count)s.")
+            % {"count": len(certificates)},
         )
     certificate = certificates[0]
     if answer.get("valid") is not True:
@@ -69,8 +71,10 @@ def verify(raw: bytes, parsed: ParsedCms, document: bytes) -> CertificateFacts:
     if certificate.get("keyUsage") not in (None, "SIGN", "AUTH"):
         refuse(
             "ecp_key_usage",
-            "The certificate's key is not meant for signing; use the "
-            "signing (RSA/GOST SIGN) key.",
+            _(
+                "The certificate's key is not meant for signing; use the "
+                "signing (RSA/GOST SIGN) key."
+            ),
         )
     return _facts(answer, certificate, parsed.signing_time)
 
@@ -103,7 +107,7 @@ def _post(path: str, payload: dict) -> tuple[int, dict]:
 def _failed(reason: str) -> NoReturn:
     logger.warning("ncanode verification failed: %s", reason)
     raise UpstreamError(
-        "The signature verification service is unavailable; try again in a minute.",
+        _("The signature verification service is unavailable; try again in a minute."),
         code="ecp_verifier_unavailable",
     )
 
@@ -127,21 +131,21 @@ def _refuse_invalid(certificate: dict) -> NoReturn:
     if certificate.get("valid") is not False:
         refuse(
             "ecp_signature_invalid",
-            "The signature does not match the signer's certificate.",
+            _("The signature does not match the signer's certificate."),
         )
     now = timezone.now()
     revocations = certificate.get("revocations") or []
     if any(isinstance(r, dict) and r.get("revoked") for r in revocations):
-        refuse("ecp_certificate_revoked", "The signer's certificate is revoked.")
+        refuse("ecp_certificate_revoked", _("The signer's certificate is revoked."))
     if _time(certificate.get("notAfter")) < now:
         refuse(
             "ecp_certificate_expired",
-            "The signer's certificate (or its CA's) has expired.",
+            _("The signer's certificate (or its CA's) has expired."),
         )
     if _time(certificate.get("notBefore")) > now:
         refuse(
             "ecp_certificate_not_yet_valid",
-            "The signer's certificate is not valid yet.",
+            _("The signer's certificate is not valid yet."),
         )
     refuse_untrusted()
 

@@ -10,6 +10,7 @@ from typing import NoReturn
 
 from asn1crypto import cms, core
 from asn1crypto import x509 as asn1_x509
+from django.utils.translation import gettext as _
 
 from ozgecontract.errors import InvalidInputError
 
@@ -55,8 +56,10 @@ def refuse(code: str, message: str) -> NoReturn:
 def refuse_untrusted() -> NoReturn:
     refuse(
         "ecp_certificate_untrusted",
-        "The signer's certificate was not issued by a trusted certification "
-        "authority (NCA RK).",
+        _(
+            "The signer's certificate was not issued by a trusted certification "
+            "authority (NCA RK)."
+        ),
     )
 
 
@@ -67,7 +70,7 @@ def decode(cms_b64: str) -> bytes:
     except (binascii.Error, ValueError):
         raw = b""
     if not raw:
-        refuse("ecp_not_base64", "The signature (cms) must be base64 text.")
+        refuse("ecp_not_base64", _("The signature (cms) must be base64 text."))
     return raw
 
 
@@ -101,11 +104,12 @@ def parse(raw: bytes) -> ParsedCms:
                 attribute["type"].native  # noqa: B018
                 attribute["values"].native  # noqa: B018
     except (ValueError, TypeError, KeyError, IndexError, OverflowError):
-        refuse("ecp_not_cms", "The signature is not a CMS (PKCS#7) signed message.")
+        refuse("ecp_not_cms", _("The signature is not a CMS (PKCS#7) signed message."))
     if len(signer_infos) != 1:
         refuse(
             "ecp_signer_count",
-            f"The signature must have exactly one signer, not {len(signer_infos)}.",
+            _("The signature must have exactly one signer, not %(count)s.")
+            % {"count": len(signer_infos)},
         )
     return ParsedCms(
         signer_info=signer_info,

@@ -23,7 +23,7 @@ def normalize_method(value: str) -> str:
     method = _METHOD_ALIASES.get(str(value or "").strip().lower())
     if method is None:
         raise ValidationError(
-            {"method": ["Choose a signing method: sms or ecp."]}, code="invalid"
+            {"method": [_("Choose a signing method: sms or ecp.")]}, code="invalid"
         )
     return method
 
@@ -35,11 +35,11 @@ def clean_signer(
     errors = {}
     name = " ".join(str(client_name or "").split())
     if not name:
-        errors["client_name"] = ["Enter the signer's full name."]
+        errors["client_name"] = [_("Enter the signer's full name.")]
     elif any(unicodedata.category(char) == "Cc" for char in name):
-        errors["client_name"] = ["The name may not contain control characters."]
+        errors["client_name"] = [_("The name may not contain control characters.")]
     elif len(name) > 255:
-        errors["client_name"] = ["The name is longer than 255 characters."]
+        errors["client_name"] = [_("The name is longer than 255 characters.")]
     iin = str(client_iin or "").strip()
     if not is_valid_iin(iin):
         errors["client_iin"] = [

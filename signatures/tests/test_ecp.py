@@ -24,6 +24,12 @@ def contract_pdf() -> bytes:
 
 
 @pytest.fixture(autouse=True)
+def english(settings):
+    """Answer in English: these tests pin refusal messages, translations may change."""
+    settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(autouse=True)
 def trusted(settings, tmp_path):
     return pki.trust(settings, tmp_path)
 

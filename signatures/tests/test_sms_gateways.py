@@ -192,7 +192,8 @@ def test_gateway_without_credentials_sends_nothing(settings, gateway):
     assert gateway.requests == []
 
 
-def test_failure_reaches_the_client_as_the_api_error_shape(mobizon):
+def test_failure_reaches_the_client_as_the_api_error_shape(mobizon, settings):
+    settings.LANGUAGE_CODE = "en"
     mobizon.script = ["refuse"]
 
     response = api_exception_handler(send_failure(), context={})
