@@ -65,18 +65,8 @@ def template_upload(request):
                 file=form.cleaned_data["file"],
                 user=request.user,
             )
-        except DomainError as exc:
-            if exc.code == "invalid_template":
-                # The intake's reason names the problem (in English, as the API
-                # gives it); the page says in the reader's language what it is.
-                reason = _("The document was refused: %(reason)s") % {
-                    "reason": exc.detail
-                }
-                form.add_error("file", reason)
-            else:
-                apply_service_error(form, exc)
-        except ValidationError as exc:
-            apply_service_error(form, exc)
+        except (DomainError, ValidationError) as exc:
+            _show_upload_error(form, exc)
         else:
             messages.success(
                 request,
@@ -91,6 +81,16 @@ def template_upload(request):
         errors = {name: list(messages_) for name, messages_ in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
     return render(request, "templates_app/upload.html", {"form": form})
+
+
+def _show_upload_error(form, exc) -> None:
+    if getattr(exc, "code", None) == "invalid_template":
+        # The intake's reason names the problem (in English, as the API gives
+        # it); the page says in the reader's language what it is.
+        reason = _("The document was refused: %(reason)s") % {"reason": exc.detail}
+        form.add_error("file", reason)
+    else:
+        apply_service_error(form, exc)
 
 
 @company_required
