@@ -269,6 +269,11 @@ class ContractFieldList(generics.ListAPIView):
             409: CONFLICT,
             502: DOCUMENT_FAILED,
         },
+        # The answer is every field at once: the list's paging is not for PUT.
+        parameters=[
+            OpenApiParameter("limit", exclude=True),
+            OpenApiParameter("offset", exclude=True),
+        ],
     )
     def put(self, request, contract_id):
         contract = selectors.get_contract(user=request.user, contract_id=contract_id)
