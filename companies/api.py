@@ -89,16 +89,6 @@ class CompanyList(generics.ListAPIView):
 
 
 @extend_schema(tags=["companies"])
-class CompanyById(generics.GenericAPIView):
-    serializer_class = CompanySerializer
-    queryset = Company.objects.none()
-
-    def get(self, request, pk):
-        company = selectors.get_company(user=request.user, company_id=pk)
-        return Response(CompanySerializer(company).data)
-
-
-@extend_schema(tags=["companies"])
 class CompanyByPhone(generics.GenericAPIView):
     """Find a company by phone: 87011234567, 77011234567 and +77011234567 match."""
 
@@ -146,6 +136,12 @@ class CompanyDetail(generics.GenericAPIView):
             company=company, user=request.user, **serializer.validated_data
         )
         return Response(CompanySerializer(company).data)
+
+
+class CompanyById(CompanyDetail):
+    """The API document's read-only `/companies/id/{id}`: the same company."""
+
+    http_method_names = ["get", "head", "options"]
 
 
 api_urlpatterns = api_patterns(

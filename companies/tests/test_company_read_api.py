@@ -1,5 +1,6 @@
 import pytest
 
+from companies.models import Company
 from ozgecontract.tests.factories import CompanyFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english")]
@@ -124,3 +125,16 @@ def test_phone_lookup_of_garbage_is_400(admin_api, db):
 
 def test_phone_lookup_by_anonymous_is_401(anonymous, company):
     assert anonymous.get(f"/companies/phone/{company.phone}").status_code == 401
+
+
+@pytest.mark.parametrize("method", ["put", "patch", "delete"])
+def test_the_by_id_path_only_reads(owner_api, company, method):
+    response = getattr(owner_api, method)(
+        f"/companies/id/{company.pk}", {"name": "Захват"}, format="json"
+    )
+
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    company.refresh_from_db()
+    assert company.name != "Захват"
+    assert Company.objects.filter(pk=company.pk).exists()
