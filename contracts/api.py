@@ -8,6 +8,7 @@ from django.http import HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, permissions, status
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from contracts import selectors, services
@@ -43,6 +44,15 @@ def _pdf_response(contract: Contract, pdf: bytes) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="contract-{contract.pk}.pdf"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+class PdfAnswer:
+    """Answer the PDF on success and JSON errors, whatever the client accepts."""
+
+    def perform_content_negotiation(self, request, force=False):
+        # The PDF is built by hand; negotiating would answer a client that
+        # sends `Accept: application/pdf` a 406 instead of its document.
+        return JSONRenderer(), JSONRenderer.media_type
 
 
 class PublicView(generics.GenericAPIView):
@@ -174,7 +184,7 @@ class ContractCancel(generics.GenericAPIView):
 
 
 @extend_schema(tags=["contracts"])
-class ContractDocument(generics.GenericAPIView):
+class ContractDocument(PdfAnswer, generics.GenericAPIView):
     """The contract PDF, generated first when it is missing."""
 
     queryset = Contract.objects.none()
@@ -205,7 +215,7 @@ class ContractByToken(PublicView):
 
 
 @extend_schema(tags=["contracts"])
-class ContractDocumentByToken(PublicView):
+class ContractDocumentByToken(PdfAnswer, PublicView):
     """The contract PDF for the client holding the signing link (public)."""
 
     queryset = Contract.objects.none()

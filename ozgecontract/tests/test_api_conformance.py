@@ -14,6 +14,7 @@ checked across the whole API at once, so a drift anywhere shows.
 
 import json
 import re
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -738,6 +739,28 @@ def test_documented_endpoint_answers_in_its_documented_shape(
         assert isinstance(item, dict)
         assert call.shape <= set(item), f"missing {sorted(call.shape - set(item))}"
     assert_json_conventions(body)
+
+
+PDF_CALLS = [call for call in EVERY_CALL if call.content_type == PDF]
+
+
+@pytest.mark.parametrize("call", PDF_CALLS, ids=str)
+def test_pdf_download_answers_a_client_that_accepts_only_pdf(call, clients, make_world):
+    world = make_world(signed=call.signed)
+    client = clients[call.persona]
+
+    path = call.path(world)
+    if "/token/" in path:
+        unknown = re.sub(r"/token/[^/]+/", f"/token/{uuid.uuid4()}/", path)
+    else:
+        unknown = re.sub(r"/\d+/", "/999999/", path)
+
+    found = client.get(path, HTTP_ACCEPT=PDF)
+    missing = client.get(unknown, HTTP_ACCEPT=PDF)
+
+    assert found.status_code == 200, found.content[:300]
+    assert found["Content-Type"] == PDF
+    assert_error_shape(missing, 404)
 
 
 def test_the_seed_lists_every_path_this_test_calls():
