@@ -7,6 +7,7 @@ resolve the contract for the caller, and answer.
 
 from django.conf import settings
 from django.http import HttpResponse
+from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, status
@@ -57,7 +58,7 @@ def resolve_contract(request, data: dict):
         return selectors.get_contract_by_token(data["contract_token"]), True
     if not request.user.is_authenticated:
         raise NotAuthenticated(
-            "Send contract_token, or log in to name the contract by contract_id."
+            _("Send contract_token, or log in to name the contract by contract_id.")
         )
     contract = selectors.get_contract_for_user(
         user=request.user, contract_id=data["contract_id"]
@@ -128,7 +129,7 @@ class SigningCodeRequest(generics.GenericAPIView):
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        contract, _ = resolve_contract(request, serializer.validated_data)
+        contract, _public = resolve_contract(request, serializer.validated_data)
         signing_code = services.request_signing_code(
             contract=contract,
             phone=serializer.validated_data["client_phone"],
@@ -167,8 +168,8 @@ class SignContract(generics.GenericAPIView):
         contract, public = resolve_contract(request, data)
         if "company_id" in data and data["company_id"] != contract.company_id:
             raise InvalidInputError(
-                "company_id does not match the contract's company.",
-                fields={"company_id": ["Not the contract's company."]},
+                _("company_id does not match the contract's company."),
+                fields={"company_id": [_("Not the contract's company.")]},
             )
         signature = services.sign_contract(
             contract=contract,
@@ -227,7 +228,7 @@ class SignaturesByContract(generics.ListAPIView):
 def _signed(signature: Signature) -> Signature:
     if not signature.is_signed:
         raise StateConflictError(
-            "The contract is not signed yet; there is no file.", code="not_signed"
+            _("The contract is not signed yet; there is no file."), code="not_signed"
         )
     return signature
 
@@ -236,7 +237,7 @@ def _completed_signature_of(contract) -> Signature:
     signature = selectors.get_completed_signature(contract=contract)
     if signature is None:
         raise StateConflictError(
-            "The contract is not signed yet; there is no file.", code="not_signed"
+            _("The contract is not signed yet; there is no file."), code="not_signed"
         )
     return signature
 

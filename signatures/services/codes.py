@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext as _
 
 from billing.models import CompanyBalance
 from contracts.models import Contract
@@ -67,8 +68,11 @@ def _throttle_code_request(*, contract: Contract, now) -> None:
         wait = resend - (now - recent[0]).total_seconds()
         security_logger.info("signing code requested too soon contract=%s", contract.pk)
         raise TooManyAttemptsError(
-            f"A code was sent less than {resend} seconds ago; wait before "
-            "requesting another.",
+            _(
+                "A code was sent less than %(resend)s seconds ago; wait before "
+                "requesting another."
+            )
+            % {"resend": resend},
             code="code_resend_too_soon",
             retry_after=int(wait) + 1,
         )
@@ -78,7 +82,8 @@ def _throttle_code_request(*, contract: Contract, now) -> None:
             "signing code hourly limit reached contract=%s", contract.pk
         )
         raise TooManyAttemptsError(
-            f"At most {per_hour} codes may be sent per hour; try again later.",
+            _("At most %(per_hour)s codes may be sent per hour; try again later.")
+            % {"per_hour": per_hour},
             code="code_limit_reached",
             retry_after=int(wait) + 1,
         )
@@ -91,14 +96,14 @@ def _check_expected_signer_phone(contract: Contract, phone: str) -> None:
         return
     if expected.method != Signature.Method.SMS:
         raise InvalidInputError(
-            "This contract is to be signed with ЭЦП, not an SMS code.",
+            _("This contract is to be signed with ЭЦП, not an SMS code."),
             code="method_mismatch",
         )
     if expected.client_phone != phone:
         raise InvalidInputError(
-            "The phone number differs from the one the company gave for the signer.",
+            _("The phone number differs from the one the company gave for the signer."),
             code="phone_mismatch",
-            fields={"client_phone": ["This is not the signer's phone number."]},
+            fields={"client_phone": [_("This is not the signer's phone number.")]},
         )
 
 
@@ -121,9 +126,11 @@ def _check_sms_balance(contract: Contract) -> None:
             contract.pk,
         )
         raise BalanceExhaustedError(
-            "The company has no SMS signatures left, so no code was sent; "
-            "the company must top up its balance before this contract can be "
-            "signed.",
+            _(
+                "The company has no SMS signatures left, so no code was sent; "
+                "the company must top up its balance before this contract can be "
+                "signed."
+            ),
         )
 
 
@@ -201,23 +208,26 @@ def check_code(
     signing_code = selectors.get_latest_signing_code(contract=contract)
     if signing_code is None or signing_code.used_at is not None:
         return None, InvalidInputError(
-            "No signing code is waiting for this contract; request a code.",
+            _("No signing code is waiting for this contract; request a code."),
             code="code_missing",
         )
     if signing_code.phone != phone:
         return None, InvalidInputError(
-            "The code was sent to another phone number; request a code for this one.",
+            _(
+                "The code was sent to another phone number; request a code for "
+                "this one."
+            ),
             code="phone_mismatch",
-            fields={"client_phone": ["The code was not sent to this number."]},
+            fields={"client_phone": [_("The code was not sent to this number.")]},
         )
     max_attempts = settings.SIGNING_CODE_MAX_ATTEMPTS
     if signing_code.attempts >= max_attempts:
         return None, InvalidInputError(
-            "Too many wrong codes; request a new code.", code="code_exhausted"
+            _("Too many wrong codes; request a new code."), code="code_exhausted"
         )
     if signing_code.expires_at <= timezone.now():
         return None, InvalidInputError(
-            "The code has expired; request a new code.", code="code_expired"
+            _("The code has expired; request a new code."), code="code_expired"
         )
     expected_hash = _hash_code(contract_id=contract.pk, code=str(otp_code or ""))
     if constant_time_compare(expected_hash, signing_code.code_hash):
@@ -242,12 +252,12 @@ def check_code(
     left = max_attempts - signing_code.attempts
     if left <= 0:
         return None, InvalidInputError(
-            "Wrong code. The code is now exhausted; request a new code.",
+            _("Wrong code. The code is now exhausted; request a new code."),
             code="code_exhausted",
-            fields={"otp_code": ["Wrong code."]},
+            fields={"otp_code": [_("Wrong code.")]},
         )
     return None, InvalidInputError(
-        f"Wrong code; {left} attempt(s) left.",
+        _("Wrong code; %(left)s attempt(s) left.") % {"left": left},
         code="code_invalid",
-        fields={"otp_code": ["Wrong code."]},
+        fields={"otp_code": [_("Wrong code.")]},
     )

@@ -20,6 +20,13 @@ from signatures.tests.conftest import (
     wrong_code,
 )
 
+
+@pytest.fixture(autouse=True)
+def english_messages(settings):
+    """Ask for English: these tests assert the English error text."""
+    settings.LANGUAGE_CODE = "en"
+
+
 pytestmark = pytest.mark.django_db
 
 

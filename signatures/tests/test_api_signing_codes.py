@@ -13,6 +13,13 @@ from signatures.models import AuditEvent, SigningCode
 from signatures.sms import SmsBackend, SmsSendError
 from signatures.tests.conftest import BROWSER, last_code, set_balance, sms_outbox
 
+
+@pytest.fixture(autouse=True)
+def english_messages(settings):
+    """Ask for English: these tests assert the English error text."""
+    settings.LANGUAGE_CODE = "en"
+
+
 pytestmark = pytest.mark.django_db
 
 
