@@ -38,6 +38,8 @@ CHROMIUM_ARGS = [
 ]
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
 PASSWORD = "Kurylys-Berik-77"
+# The one contract field the company leaves for the client to fill.
+CLIENT_FIELD = "field__company_work"
 
 
 @pytest.fixture(scope="module")
@@ -134,12 +136,15 @@ def test_company_prepares_a_contract_and_its_client_signs_it(
     page.wait_for_selector(".alert-success")
     assert page.locator("[name=type__summ]").input_value() == "number"
 
-    # A new contract from the template, every field filled in advance.
+    # A new contract from the template, filled in advance but for the
+    # contractor's name, which the client types on the signing page.
     page.get_by_role("link", name="Новый договор").first.click()
     page.wait_for_selector("[data-testid=new-contract]")
     for name in page.locator("[name^=value__]").evaluate_all(
         "els => els.map(e => e.name)"
     ):
+        if name == "value__company_work":
+            continue
         if name == "value__summ":
             page.fill("[name=value__summ]", "150000")
         elif page.locator(f"[name='{name}']").get_attribute("type") == "date":
@@ -171,6 +176,7 @@ def test_company_prepares_a_contract_and_its_client_signs_it(
     phone.set_default_timeout(20_000)
     client_page = phone.new_page()
     client_page.goto(link)
+    client_page.fill(f"[name={CLIENT_FIELD}]", "ТОО «Құрылыс Сервис»")
     client_page.get_by_test_id("save-fields").click()
     client_page.wait_for_selector("[data-testid=signer-form]")
     client_page.fill("[name=client_name]", "Сейтқали Әлия")
@@ -185,6 +191,8 @@ def test_company_prepares_a_contract_and_its_client_signs_it(
     client_page.wait_for_selector("[data-testid=done]")
     shots(client_page, "client-signed")
     phone.close()
+    typed = contract.fields.get(field_name="company_work").value
+    assert typed == "ТОО «Құрылыс Сервис»"
 
     # The company sees it signed in the list and counted in the chart.
     page.goto(f"{live_server.url}/dashboard/contracts/?status=signed")
