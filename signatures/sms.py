@@ -42,8 +42,14 @@ class SmsBackend:
 
 class ConsoleBackend(SmsBackend):
     def send(self, *, to: str, text: str) -> None:
-        # Development only: the message text (with its code) goes to the log.
-        logger.info("SMS to %s: %s", mask_phone(to), text)
+        # Development only: the message text (with its code) goes to the log,
+        # never in production, where the log is read by more people.
+        if settings.DEBUG:
+            logger.info("SMS to %s: %s", mask_phone(to), text)
+        else:
+            logger.warning(
+                "SMS to %s not sent: SMS_BACKEND=console in production", mask_phone(to)
+            )
 
 
 class FileBackend(SmsBackend):
