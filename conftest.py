@@ -1,4 +1,8 @@
-"""Fixtures shared by the whole suite: personas, API clients, isolated media."""
+"""Fixtures shared by the whole suite: personas, API clients, isolated media,
+and the headless chromium the browser tests drive."""
+
+import os
+from pathlib import Path
 
 import pytest
 from django.core.cache import cache
@@ -97,3 +101,47 @@ def outsider_api(outsider):
 @pytest.fixture
 def admin_api(admin):
     return bearer_client(admin)
+
+
+# pytest-django's live server listens on "localhost" unless told otherwise;
+# browser tests start everything on 127.0.0.1 only.
+os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Launch Debian's headless chromium once per module (never `playwright install`).
+
+    Without it the browser tests skip locally and fail in CI (where `CI` is
+    set), so a green CI run always means a real browser did the work.
+    """
+    if not CHROMIUM.exists():
+        message = (
+            f"{CHROMIUM} is missing: install Debian's chromium package "
+            "(apt-get install chromium) to run the browser tests."
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread, which makes
+    # Django refuse ORM calls from the test; the test itself is synchronous.
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(
+                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+            )
+            yield browser
+            browser.close()

@@ -8,7 +8,6 @@ screenshots of each step go to test-artifacts/<test name>/.
 """
 
 import json
-import os
 import re
 from pathlib import Path
 
@@ -27,40 +26,10 @@ from ozgecontract.tests.factories import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
 PASSWORD = "Kurylys-Berik-77"
 # The one contract field the company leaves for the client to fill.
 CLIENT_FIELD = "field__company_work"
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing: apt-get install chromium to run this test."
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API runs an event loop in this thread; the test's own
-    # ORM calls are synchronous and safe.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield browser
-            browser.close()
 
 
 @pytest.fixture

@@ -5,56 +5,17 @@ Without it the tests skip locally and fail in CI (where `CI` is set), so a
 green CI run always means a browser really signed a contract.
 """
 
-import os
 from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
 
-# pytest-django's live server listens on "localhost" unless told otherwise;
-# these tests start everything on 127.0.0.1 only.
-os.environ.setdefault("DJANGO_LIVE_TEST_SERVER_ADDRESS", "127.0.0.1")
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 ARTIFACTS = Path(django_settings.BASE_DIR) / "test-artifacts"
 PHONE_SIZE = {"width": 360, "height": 740}
 PHONE_BROWSER = (
     "Mozilla/5.0 (Linux; Android 14; SM-A155F) AppleWebKit/537.36 "
     "(KHTML, like Gecko) Chrome/156.0 Mobile Safari/537.36"
 )
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """Launch headless chromium once per module."""
-    if not CHROMIUM.exists():
-        message = (
-            f"{CHROMIUM} is missing: install Debian's chromium package "
-            "(apt-get install chromium) to run the browser tests."
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    from playwright.sync_api import sync_playwright
-
-    # Playwright's sync API keeps an event loop in this thread, which makes
-    # Django refuse ORM calls from the test; the test itself is synchronous.
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(
-                executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-            )
-            yield browser
-            browser.close()
 
 
 @pytest.fixture
