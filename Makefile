@@ -5,7 +5,7 @@ PORT ?= 4000
 # Development server: DEBUG pages must not face the network, so loopback only.
 HOST ?= 127.0.0.1
 
-.PHONY: venv run test lint format bench clean
+.PHONY: venv run test lint format bench clean messages
 
 .venv/.installed: requirements.txt
 	python3 -m venv .venv
@@ -15,14 +15,21 @@ HOST ?= 127.0.0.1
 
 venv: .venv/.installed
 
-run: venv
-	$(PY) manage.py compilemessages --ignore=.venv -v0
+# Russian and Kazakh catalogs need gettext's msgfmt; without it pages fall back
+# to English, so say so rather than stop.
+messages: venv
+	@if command -v msgfmt >/dev/null; then \
+		$(PY) manage.py compilemessages --ignore=.venv -v0; \
+	else \
+		echo "gettext (msgfmt) is missing: apt-get install gettext for ru/kk pages"; \
+	fi
+
+run: messages
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py demo
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: venv
-	$(PY) manage.py compilemessages --ignore=.venv -v0
+test: messages
 	.venv/bin/pytest -q
 
 lint: venv
