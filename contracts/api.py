@@ -14,6 +14,8 @@ from rest_framework.response import Response
 from contracts import selectors, services
 from contracts.models import Contract, ContractField
 from contracts.serializers import (
+    CONTRACT_ROW_COLUMNS,
+    PUBLIC_FIELD_COLUMNS,
     ContractCreateSerializer,
     ContractFieldCreateSerializer,
     ContractFieldSerializer,
@@ -21,6 +23,8 @@ from contracts.serializers import (
     ContractUpdateSerializer,
     FieldValuesSerializer,
     PublicContractSerializer,
+    contract_rows,
+    public_contract_data,
 )
 from ozgecontract.routing import api_path, api_patterns
 from templates_app.selectors import get_company_template
@@ -62,14 +66,26 @@ class PublicView(generics.GenericAPIView):
     permission_classes = [permissions.AllowAny]
 
 
+class ContractRowsList(generics.ListAPIView):
+    """List contracts in `ContractSerializer`'s shape, built from plain rows."""
+
+    serializer_class = ContractSerializer
+
+    def list(self, request, *args, **kwargs):
+        queryset = self.get_queryset().values_list(*CONTRACT_ROW_COLUMNS)
+        page = self.paginate_queryset(queryset)
+        if page is None:
+            return Response(contract_rows(queryset))
+        return self.get_paginated_response(contract_rows(page))
+
+
 # Contracts
 
 
 @extend_schema(tags=["contracts"])
-class ContractList(generics.ListAPIView):
+class ContractList(ContractRowsList):
     """The caller's contracts, newest first; admins create for any company."""
 
-    serializer_class = ContractSerializer
     queryset = Contract.objects.none()
 
     def get_queryset(self):
@@ -111,10 +127,9 @@ class ContractList(generics.ListAPIView):
 
 
 @extend_schema(tags=["contracts"])
-class CompanyContractList(generics.ListAPIView):
+class CompanyContractList(ContractRowsList):
     """A company's contracts; another company's is a 404."""
 
-    serializer_class = ContractSerializer
     queryset = Contract.objects.none()
 
     def get_queryset(self):
@@ -206,12 +221,10 @@ class ContractByToken(PublicView):
     @extend_schema(auth=PUBLIC)
     def get(self, request, token):
         contract = selectors.get_contract_by_token(token)
-        contract = (
-            Contract.objects.select_related("company")
-            .prefetch_related("fields")
-            .get(pk=contract.pk)
+        fields = selectors.list_contract_fields(contract=contract).values_list(
+            *PUBLIC_FIELD_COLUMNS
         )
-        return Response(PublicContractSerializer(contract).data)
+        return Response(public_contract_data(contract, fields))
 
 
 @extend_schema(tags=["contracts"])
