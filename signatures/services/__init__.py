@@ -4,8 +4,9 @@
 transaction that locks the contract row, verifies the code or the ЭЦП, spends
 one unit of the balance, records the signature with its audit events and marks
 the contract signed; two concurrent attempts give one signature and one spent
-unit. The certificate and the signed PDF are made after the commit and never
-undo a signature: a failure there is logged and retried on download.
+unit. The certificate is rendered after the commit and never undoes a
+signature: a failure there is logged and retried on download. The sealed signed
+PDF is built from it on first demand (`ensure_signed_pdf`).
 """
 
 from signatures.services.audit import record_audit_event
@@ -14,7 +15,7 @@ from signatures.services.documents import (
     contract_document,
     ensure_certificate_pdf,
     ensure_signed_pdf,
-    issue_signed_documents,
+    issue_certificate,
 )
 from signatures.services.signers import (
     clean_signer,
@@ -33,7 +34,7 @@ __all__ = [
     "ensure_certificate_pdf",
     "ensure_signed_pdf",
     "generate_code",
-    "issue_signed_documents",
+    "issue_certificate",
     "normalize_method",
     "record_audit_event",
     "request_signing_code",

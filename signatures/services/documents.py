@@ -37,9 +37,7 @@ def ensure_certificate_pdf(*, signature: Signature) -> bytes:
     return pdf
 
 
-def ensure_signed_pdf(
-    *, signature: Signature, contract_pdf: bytes | None = None
-) -> bytes:
+def ensure_signed_pdf(*, signature: Signature) -> bytes:
     """Return the signed PDF (contract + certificate), building it if missing.
 
     Locks the signature row while building: two downloads racing must not
@@ -58,15 +56,14 @@ def ensure_signed_pdf(
             with locked.signed_pdf.open("rb") as handle:
                 pdf = handle.read()
         else:
-            pdf = _build_signed_pdf(signature=locked, contract_pdf=contract_pdf)
+            pdf = _build_signed_pdf(signature=locked)
     for field in ("certificate_pdf", "signed_pdf", "signed_pdf_sha256"):
         setattr(signature, field, getattr(locked, field))
     return pdf
 
 
-def _build_signed_pdf(*, signature: Signature, contract_pdf: bytes | None) -> bytes:
-    if contract_pdf is None:
-        contract_pdf = contract_document(contract=signature.contract)
+def _build_signed_pdf(*, signature: Signature) -> bytes:
+    contract_pdf = contract_document(contract=signature.contract)
     if (
         signature.document_sha256
         and hashlib.sha256(contract_pdf).hexdigest() != signature.document_sha256
@@ -86,14 +83,19 @@ def _build_signed_pdf(*, signature: Signature, contract_pdf: bytes | None) -> by
     )
 
 
-def issue_signed_documents(*, signature: Signature, contract_pdf: bytes) -> None:
-    """Make the certificate and the signed PDF; a failure never undoes signing."""
+def issue_certificate(*, signature: Signature) -> None:
+    """Render and store the certificate; a failure never undoes signing.
+
+    The sealed signed PDF is not made here: merging and sealing it would add
+    to every signing, and `ensure_signed_pdf` builds it under a row lock the
+    first time anyone downloads or verifies it, from this certificate.
+    """
     try:
-        ensure_signed_pdf(signature=signature, contract_pdf=contract_pdf)
+        ensure_certificate_pdf(signature=signature)
     except Exception:
-        # The signature is committed evidence; the files are rebuilt lazily
-        # when someone downloads them, so any failure here is only logged.
+        # The signature is committed evidence; the certificate is rendered
+        # again when someone downloads it, so any failure here is only logged.
         logger.exception(
-            "signed documents not issued signature=%s; retried on download",
+            "certificate not issued signature=%s; retried on download",
             signature.pk,
         )

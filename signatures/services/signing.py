@@ -16,7 +16,7 @@ from signatures.ecp import CertificateFacts, verify_cms
 from signatures.models import AuditEvent, Signature, SigningCode
 from signatures.services.audit import record_audit_event
 from signatures.services.codes import check_code
-from signatures.services.documents import contract_document, issue_signed_documents
+from signatures.services.documents import contract_document, issue_certificate
 from signatures.services.signers import (
     check_expected_signer,
     clean_signer,
@@ -192,5 +192,5 @@ def sign_contract(
         locked.company_id,
         method,
     )
-    issue_signed_documents(signature=signature, contract_pdf=document)
+    issue_certificate(signature=signature)
     return signature

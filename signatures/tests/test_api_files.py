@@ -89,15 +89,15 @@ def test_a_missing_certificate_is_rendered_on_download(owner_api, signed):
     assert "Сейткали Әлия" in pdf_text(pdf)
 
 
-def test_documents_that_failed_at_signing_are_built_on_download(
+def test_a_certificate_that_failed_at_signing_is_made_with_the_signed_pdf(
     anonymous, contract, settings, monkeypatch
 ):
-    real_build = documents.build_signed_pdf
+    real_render = documents.render_certificate_pdf
 
     def broken(**kwargs):
         raise OSError("disk full")
 
-    monkeypatch.setattr("signatures.services.documents.build_signed_pdf", broken)
+    monkeypatch.setattr("signatures.services.documents.render_certificate_pdf", broken)
     services.request_signing_code(
         contract=contract, phone=PHONE, ip=None, user_agent=""
     )
@@ -109,17 +109,46 @@ def test_documents_that_failed_at_signing_are_built_on_download(
         method="sms",
         otp_code=last_code(settings),
     )
+    assert signature.is_signed
+    assert not signature.certificate_pdf
     assert not signature.signed_pdf
-    monkeypatch.setattr("signatures.services.documents.build_signed_pdf", real_build)
+    monkeypatch.setattr(
+        "signatures.services.documents.render_certificate_pdf", real_render
+    )
 
     response = anonymous.get(
         f"/contracts/token/{contract.contract_token}/signed-document"
     )
 
-    assert TITLE in pdf_text(assert_pdf(response))
+    pdf = assert_pdf(response)
+    assert TITLE in pdf_text(pdf)
     signature.refresh_from_db()
+    assert signature.certificate_pdf
     assert signature.signed_pdf
-    assert len(signature.signed_pdf_sha256) == 64
+    assert signature.signed_pdf_sha256 == hashlib.sha256(pdf).hexdigest()
+
+
+def test_the_signed_pdf_is_built_once_then_served_as_stored(
+    owner_api, anonymous, signed, monkeypatch
+):
+    assert not signed.signed_pdf
+    built = []
+    real_build = documents.build_signed_pdf
+
+    def counting(**kwargs):
+        built.append(kwargs["signature"].pk)
+        return real_build(**kwargs)
+
+    monkeypatch.setattr("signatures.services.documents.build_signed_pdf", counting)
+    token = signed.contract.contract_token
+
+    by_id = assert_pdf(owner_api.get(f"/signatures/{signed.pk}/document"))
+    by_token = assert_pdf(anonymous.get(f"/contracts/token/{token}/signed-document"))
+
+    assert built == [signed.pk]
+    assert by_id == by_token
+    signed.refresh_from_db()
+    assert signed.signed_pdf_sha256 == hashlib.sha256(by_id).hexdigest()
 
 
 def test_a_changed_contract_pdf_is_never_sealed_as_the_signed_one(

@@ -1,5 +1,6 @@
 """POST /signatures/sign: signing by SMS code, every refusal, and what is recorded."""
 
+import hashlib
 from datetime import UTC, timedelta
 
 import pytest
@@ -19,6 +20,7 @@ from signatures.tests.conftest import (
     set_balance,
     wrong_code,
 )
+from signatures.verification import verify_pdf
 
 
 @pytest.fixture(autouse=True)
@@ -117,15 +119,30 @@ def test_signing_records_ip_device_document_hash_and_audit_events(
     )
 
 
-def test_signing_issues_the_certificate_and_the_signed_pdf(
+def test_signing_issues_the_certificate_and_leaves_the_sealed_pdf_to_first_demand(
     anonymous, contract, sign_body, request_code
 ):
     sign(anonymous, sign_body(otp_code=request_code()))
 
     signature = Signature.objects.get()
     assert signature.certificate_pdf.name.endswith(".pdf")
+    with signature.certificate_pdf.open("rb") as handle:
+        certificate = handle.read()
+    assert not signature.signed_pdf
+    assert signature.signed_pdf_sha256 == ""
+
+    response = anonymous.get(
+        f"/contracts/token/{contract.contract_token}/signed-document"
+    )
+
+    assert response.status_code == 200
+    signature.refresh_from_db()
     assert signature.signed_pdf.name.endswith(".pdf")
-    assert len(signature.signed_pdf_sha256) == 64
+    assert signature.signed_pdf_sha256 == hashlib.sha256(response.content).hexdigest()
+    # Sealed over the certificate issued at signing, not a new rendering.
+    with signature.certificate_pdf.open("rb") as handle:
+        assert handle.read() == certificate
+    assert verify_pdf(pdf_bytes=response.content).verdict == "authentic"
 
 
 def test_company_user_signs_by_contract_id(
@@ -524,4 +541,4 @@ def test_failed_certificate_never_undoes_the_signature(
     assert signature.is_signed
     assert not signature.certificate_pdf
     assert not signature.signed_pdf
-    assert "signed documents not issued" in caplog.text
+    assert "certificate not issued" in caplog.text

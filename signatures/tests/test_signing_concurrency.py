@@ -1,6 +1,8 @@
 """Concurrent signing over HTTP: only PostgreSQL has the row locks this relies on."""
 
+import hashlib
 import threading
+from pathlib import Path
 
 import pytest
 from django.db import connection, connections
@@ -98,3 +100,47 @@ def test_twenty_contracts_against_a_balance_of_ten(
         Contract.objects.filter(company=company, status=Contract.Status.SIGNED).count()
         == 10
     )
+
+
+def get_all_at_once(urls: list[str]) -> list:
+    """GET every url from its own thread, all released at once."""
+    barrier = threading.Barrier(len(urls))
+    responses = []
+
+    def fetch(url):
+        try:
+            client = APIClient()
+            barrier.wait()
+            responses.append(client.get(url))
+        finally:
+            connections.close_all()
+
+    workers = [threading.Thread(target=fetch, args=(url,)) for url in urls]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join()
+    return responses
+
+
+def test_concurrent_first_downloads_seal_one_signed_pdf_with_one_hash(
+    company, settings, small_contract_pdf
+):
+    set_balance(company, sms=1)
+    contract = ready_contract(company, small_contract_pdf)
+    body = ready_to_sign(contract, settings)
+    del body["contract_token"]
+    signature = services.sign_contract(contract=contract, **body)
+    assert not signature.signed_pdf
+    url = f"/contracts/token/{contract.contract_token}/signed-document"
+
+    responses = get_all_at_once([url] * 6)
+
+    assert [response.status_code for response in responses] == [200] * 6
+    bodies = {response.content for response in responses}
+    assert len(bodies) == 1
+    signature.refresh_from_db()
+    assert signature.signed_pdf_sha256 == hashlib.sha256(bodies.pop()).hexdigest()
+    folder = Path(settings.MEDIA_ROOT) / f"signatures/contract_{contract.pk}"
+    # The certificate issued at signing and one sealed file, nothing else.
+    assert len(list(folder.glob("*.pdf"))) == 2

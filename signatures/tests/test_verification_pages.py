@@ -223,6 +223,47 @@ def test_a_signed_pdf_not_built_yet_is_built_on_download(client, db):
     assert len(pages) > 1
 
 
+def test_qr_target_builds_a_signed_pdf_not_made_yet_and_shows_its_hash(client, db):
+    contract_pdf = html_to_pdf("<h1>Договор OC-00093</h1>")
+    contract = ContractFactory(
+        status=Contract.Status.SIGNED,
+        number="OC-00093",
+        document_status=Contract.DocumentStatus.READY,
+        document_sha256=hashlib.sha256(contract_pdf).hexdigest(),
+    )
+    contract.generated_pdf.save("contract.pdf", ContentFile(contract_pdf))
+    signature = SignatureFactory(
+        contract=contract,
+        signed_at=timezone.now(),
+        document_sha256=contract.document_sha256,
+    )
+
+    page = client.get(f"/verify/{contract.contract_token}/")
+
+    signature.refresh_from_db()
+    assert page.status_code == 200
+    assert len(signature.signed_pdf_sha256) == 64
+    assert signature.signed_pdf_sha256 in page.content.decode()
+    download = client.get(f"/verify/{contract.contract_token}/signed.pdf")
+    assert hashlib.sha256(download.content).hexdigest() == signature.signed_pdf_sha256
+
+
+def test_qr_target_of_a_signed_pdf_that_cannot_be_built_still_shows_the_signer(
+    client, db
+):
+    contract = ContractFactory(status=Contract.Status.SIGNED, number="OC-00094")
+    SignatureFactory(
+        contract=contract, signed_at=timezone.now(), client_name="Подписант Без Файла"
+    )
+
+    response = client.get(f"/verify/{contract.contract_token}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Подписант Без Файла" in html
+    assert 'data-status="signed"' in html
+
+
 def test_a_signed_pdf_that_cannot_be_built_gets_a_friendly_page(client, db):
     contract = ContractFactory(status=Contract.Status.SIGNED, number="OC-00092")
     SignatureFactory(contract=contract, signed_at=timezone.now())

@@ -245,6 +245,8 @@ def contract_verification_page(request, token):
     found = _find_contract(token, "verification page")
     if found is None:
         return _not_found(request)
+    if found.signature is not None:
+        _ensure_signed_pdf_hash(found)
     context = {
         "found": found,
         "contract": found.contract,
@@ -252,6 +254,20 @@ def contract_verification_page(request, token):
         "token": token,
     }
     return render(request, "signatures/verify/contract.html", context)
+
+
+def _ensure_signed_pdf_hash(found) -> None:
+    """Build the signed PDF if nobody has asked for it yet, so its hash shows.
+
+    Signing stores only the certificate; the sealed file is made on first
+    demand. A file that cannot be made leaves the hash out of the page.
+    """
+    try:
+        ensure_signed_pdf(signature=found.signature)
+    except DomainError as exc:
+        logger.warning(
+            "signed PDF unavailable contract=%s: %s", found.contract.pk, exc.code
+        )
 
 
 @require_GET
