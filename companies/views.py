@@ -58,9 +58,7 @@ def signup(request):
             apply_service_error(form, exc)
         else:
             user = company.users.get(email__iexact=data["email"])
-            auth_login(
-                request, user, backend="django.contrib.auth.backends.ModelBackend"
-            )
+            auth_login(request, user, backend="companies.backends.EmailBackend")
             messages.success(request, _("Welcome! Your company is registered."))
             return redirect(DASHBOARD_URL)
 

@@ -41,8 +41,15 @@ _BADGE_CLASSES = {
 
 def status_badge(contract: Contract) -> tuple[str, str]:
     """Return the badge (CSS class, label) of the status a person should see."""
-    status = contract.current_status
-    return _BADGE_CLASSES[status], dict(status_choices())[status]
+    return status_badges()[contract.current_status]
+
+
+def status_badges() -> dict[str, tuple[str, str]]:
+    """Return each status's badge (CSS class, label) in the current language."""
+    return {
+        status: (_BADGE_CLASSES[status], str(label))
+        for status, label in status_choices()
+    }
 
 
 def method_choices():

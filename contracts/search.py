@@ -1,7 +1,12 @@
-"""Reads behind the dashboard's contract list: status filter and search."""
+"""Reads behind the dashboard's contract list: status filter, search, one page."""
+
+from dataclasses import dataclass
+from datetime import datetime
 
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.core.paginator import Page, Paginator
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.utils import timezone
 
 from contracts.models import Contract
 from contracts.selectors import filter_by_status
@@ -10,13 +15,22 @@ from ozgecontract.validators import normalize_phone
 from signatures.models import Signature
 
 
+@dataclass
+class ContractRow:
+    """What the list shows of one contract; `status` is the status shown."""
+
+    pk: int
+    number: str
+    status: str
+    created_at: datetime
+    signed_at: datetime | None
+    template_name: str
+    client_name: str
+
+
 def list_dashboard_contracts(*, user, status: str = "", query: str = "") -> QuerySet:
     """Return the caller's contracts, newest first, filtered and searched."""
-    contracts = (
-        scope_to_company(Contract.objects.all(), user)
-        .select_related("template")
-        .order_by("-id")
-    )
+    contracts = scope_to_company(Contract.objects.all(), user).order_by("-id")
     if status in Contract.Status.values:
         contracts = filter_by_status(contracts, status)
 
@@ -26,23 +40,52 @@ def list_dashboard_contracts(*, user, status: str = "", query: str = "") -> Quer
     return contracts
 
 
-def attach_signer_names(contracts) -> None:
-    """Set `client_name` on each contract of one page, in one query.
+def get_dashboard_page(
+    *, user, status: str = "", query: str = "", number=None, per_page: int = 25
+) -> tuple[Page, list[ContractRow]]:
+    """Return one page of the caller's list and its rows, in two queries.
 
-    The completed signature's name wins over the expected signer's. Done per
-    page rather than as a subquery: the database would compute a subquery for
-    every row an OFFSET skips too.
+    The page is cut from the contract ids alone (the count and the OFFSET walk
+    an index, never the rows); only the page's rows are then read, with the
+    signer's name and the template's, so nothing is computed for skipped rows.
     """
-    names = {}
-    signers = (
-        Signature.objects.filter(contract__in=[c.pk for c in contracts])
-        .order_by("contract_id", F("signed_at").desc(nulls_last=True), "-id")
-        .values_list("contract_id", "client_name")
+    contracts = list_dashboard_contracts(user=user, status=status, query=query)
+    page = Paginator(contracts.values_list("pk", flat=True), per_page).get_page(number)
+    if not page.paginator.count:
+        return page, []
+    return page, _read_rows(page.object_list)
+
+
+def _read_rows(page_ids: QuerySet) -> list[ContractRow]:
+    # The completed signature's name wins over the expected signer's.
+    signer = (
+        Signature.objects.filter(contract=OuterRef("pk"))
+        .order_by(F("signed_at").desc(nulls_last=True), "-id")
+        .values("client_name")[:1]
     )
-    for contract_id, client_name in signers:
-        names.setdefault(contract_id, client_name)
-    for contract in contracts:
-        contract.client_name = names.get(contract.pk, "")
+    values = (
+        Contract.objects.filter(pk__in=page_ids)
+        .order_by("-id")
+        .values_list(
+            "pk",
+            "number",
+            "status",
+            "expires_at",
+            "created_at",
+            "signed_at",
+            "template__name",
+            Subquery(signer),
+        )
+    )
+    now = timezone.now()
+    rows = []
+    for pk, number, status, expires_at, created, signed, template, client in values:
+        if status == Contract.Status.PENDING and expires_at and expires_at <= now:
+            status = Contract.Status.EXPIRED
+        rows.append(
+            ContractRow(pk, number, status, created, signed, template, client or "")
+        )
+    return rows
 
 
 def _matches(query: str) -> Q:

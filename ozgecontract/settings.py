@@ -106,7 +106,15 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
-DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=0)
+# Production keeps each worker's connection for a minute instead of opening
+# one per request (for SQLite that also keeps the parsed schema and the page
+# cache); it is checked before reuse, so a restarted database costs one error-
+# free reconnect. The development server starts a thread per request, which
+# would leave a connection behind each time: it closes them at once.
+DATABASES["default"]["CONN_MAX_AGE"] = env.int(
+    "CONN_MAX_AGE", default=0 if DEBUG else 60
+)
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite locks the whole file on the first write. Taking the write lock when
     # a transaction starts (IMMEDIATE), and waiting for it, makes concurrent
@@ -117,6 +125,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "companies.User"
+# Django's model backend, loading the user's company in the same query.
+AUTHENTICATION_BACKENDS = ["companies.backends.EmailBackend"]
 AUTH_PASSWORD_VALIDATORS = [
     {
         "NAME": "django.contrib.auth.password_validation."
