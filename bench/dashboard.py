@@ -65,11 +65,11 @@ def medians_ms(action, floor, runs: int = RUNS) -> tuple[float, float]:
 
 def seed():
     """Create one company with 10,000 contracts, half of them signed."""
-    from django.db import connection
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from companies.models import User
-    from contracts.models import Contract
+    from contracts.models import Contract, refresh_signers
     from ozgecontract.tests.factories import CompanyFactory, TemplateFactory
     from signatures.models import Signature
 
@@ -103,6 +103,10 @@ def seed():
         )
         for n, contract in enumerate(contracts)
     )
+    # bulk_create sends no signals: fill the list's signer columns as the
+    # migration does for existing rows (one signature saved refreshes them).
+    with transaction.atomic():
+        refresh_signers(contract_ids=[contract.pk for contract in contracts])
     if connection.vendor == "postgresql":
         # What autovacuum does soon after a bulk load: without statistics the
         # planner sorts every row for a page of 25.

@@ -1,6 +1,10 @@
 import uuid
 
+from django.apps import apps
 from django.db import models
+from django.db.models import F
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 
@@ -53,10 +57,23 @@ class Contract(models.Model):
     )
     updated_at = models.DateTimeField(auto_now=True)
     signed_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    # Kept by `refresh_signers` from the contract's signatures, for the list.
+    # The name shown: the signer who signed, else the expected signer.
+    signer_name = models.CharField(max_length=255, blank=True, editable=False)
+    # Every signer's name, IIN and phone, case-folded: what search matches.
+    signer_search = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
-        indexes = [models.Index(fields=["company", "status"])]
+        indexes = [
+            models.Index(fields=["company", "status"]),
+            # The dashboard's pages: a company's contracts newest first,
+            # filtered by status or not, with no sort of every row.
+            models.Index(fields=["company", "-id"], name="contract_company_newest"),
+            models.Index(
+                fields=["company", "status", "-id"], name="contract_status_newest"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["company", "number"],
@@ -116,3 +133,37 @@ class ContractField(models.Model):
 
     def __str__(self):
         return self.field_name
+
+
+def normalize_search_text(value: str) -> str:
+    """Fold case (Cyrillic and Kazakh too) and spaces the same way for search."""
+    return " ".join(str(value or "").split()).casefold()
+
+
+def refresh_signers(*, contract_ids) -> None:
+    """Recompute the signer name and search text of the given contracts."""
+    signature_model = apps.get_model("signatures", "Signature")
+    signers = {pk: [] for pk in contract_ids}
+    # The completed signature first, then the newest expected signer.
+    rows = (
+        signature_model.objects.filter(contract_id__in=signers)
+        .order_by("contract_id", F("signed_at").desc(nulls_last=True), "-id")
+        .values_list("contract_id", "client_name", "client_iin", "client_phone")
+    )
+    for contract_id, name, iin, phone in rows:
+        signers[contract_id].append((name, iin, phone))
+    for contract_id, found in signers.items():
+        Contract.objects.filter(pk=contract_id).update(
+            signer_name=found[0][0] if found else "",
+            signer_search=normalize_search_text(
+                " ".join(" ".join(signer) for signer in found)
+            ),
+        )
+
+
+@receiver(post_save, sender="signatures.Signature")
+@receiver(post_delete, sender="signatures.Signature")
+def _signature_changed(sender, instance, **kwargs):
+    # A derived index, not a business rule: every way a signature is written
+    # (services, admin, API) must keep the list and its search in step.
+    refresh_signers(contract_ids=[instance.contract_id])

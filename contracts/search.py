@@ -1,18 +1,18 @@
 """Reads behind the dashboard's contract list: status filter, search, one page."""
 
+import contextlib
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from contracts.models import Contract
+from contracts.models import Contract, normalize_search_text
 from contracts.selectors import filter_by_status
 from ozgecontract.tenancy import scope_to_company
 from ozgecontract.validators import normalize_phone
-from signatures.models import Signature
 
 
 @dataclass
@@ -46,8 +46,7 @@ def get_dashboard_page(
     """Return one page of the caller's list and its rows, in two queries.
 
     The page is cut from the contract ids alone (the count and the OFFSET walk
-    an index, never the rows); only the page's rows are then read, with the
-    signer's name and the template's, so nothing is computed for skipped rows.
+    an index, not the rows); only the page's rows are then read.
     """
     contracts = list_dashboard_contracts(user=user, status=status, query=query)
     page = Paginator(contracts.values_list("pk", flat=True), per_page).get_page(number)
@@ -57,12 +56,6 @@ def get_dashboard_page(
 
 
 def _read_rows(page_ids: QuerySet) -> list[ContractRow]:
-    # The completed signature's name wins over the expected signer's.
-    signer = (
-        Signature.objects.filter(contract=OuterRef("pk"))
-        .order_by(F("signed_at").desc(nulls_last=True), "-id")
-        .values("client_name")[:1]
-    )
     values = (
         Contract.objects.filter(pk__in=page_ids)
         .order_by("-id")
@@ -74,7 +67,7 @@ def _read_rows(page_ids: QuerySet) -> list[ContractRow]:
             "created_at",
             "signed_at",
             "template__name",
-            Subquery(signer),
+            "signer_name",
         )
     )
     now = timezone.now()
@@ -82,23 +75,25 @@ def _read_rows(page_ids: QuerySet) -> list[ContractRow]:
     for pk, number, status, expires_at, created, signed, template, client in values:
         if status == Contract.Status.PENDING and expires_at and expires_at <= now:
             status = Contract.Status.EXPIRED
-        rows.append(
-            ContractRow(pk, number, status, created, signed, template, client or "")
-        )
+        rows.append(ContractRow(pk, number, status, created, signed, template, client))
     return rows
 
 
 def _matches(query: str) -> Q:
-    """Match a contract number, or a signer's name, IIN or phone."""
-    signers = Q(client_name__icontains=query)
+    """Match a contract number, or any signer's name, IIN or phone.
+
+    Signers are matched on the contract's case-folded copy of their details
+    (`Contract.signer_search`): one table, and Cyrillic and Kazakh letters
+    match in any case on SQLite too, whose LIKE folds ASCII only.
+    """
+    terms = [normalize_search_text(query)]
     digits = "".join(ch for ch in query if ch.isdigit())
     # Mostly digits: an IIN or a phone, written whole or in part.
     if len(digits) >= 4 and len(digits) >= len(query.replace(" ", "")) - 2:
-        signers |= Q(client_iin__contains=digits)
-        try:
-            signers |= Q(client_phone=normalize_phone(query))
-        except ValidationError:
-            signers |= Q(client_phone__contains=digits)
-    # One pass over the signatures, not one look-up per contract.
-    signed_by = Signature.objects.filter(signers).values("contract_id")
-    return Q(number__icontains=query) | Q(pk__in=signed_by)
+        terms.append(digits)
+        with contextlib.suppress(ValidationError):
+            terms.append(normalize_phone(query))
+    signers = Q()
+    for term in dict.fromkeys(terms):
+        signers |= Q(signer_search__contains=term)
+    return Q(number__icontains=query) | signers

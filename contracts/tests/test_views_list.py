@@ -189,3 +189,42 @@ def test_the_signer_who_signed_is_shown_before_an_expected_one(owner_client, com
         ("NOBODY", ""),
         (contract.number, "Подписавший"),
     ]
+
+
+@pytest.mark.django_db
+def test_search_folds_cyrillic_and_kazakh_case(owner_client, company):
+    first = ContractFactory(company=company, number="OC-1")
+    SignatureFactory(contract=first, client_name="Иванов Иван")
+    second = ContractFactory(company=company, number="OC-2")
+    SignatureFactory(contract=second, client_name="Сейтқали Әлия")
+
+    def found(query):
+        return numbers(owner_client.get(URL, {"q": query}))
+
+    assert found("иванов") == ["OC-1"]
+    assert found("ИВАНОВ  ИВАН") == ["OC-1"]
+    assert found("әлия") == ["OC-2"]
+    assert found("СЕЙТҚАЛИ") == ["OC-2"]
+    assert found("oc-2") == ["OC-2"]
+
+
+@pytest.mark.django_db
+def test_list_and_search_follow_the_signers(owner_client, company):
+    contract = ContractFactory(company=company, number="OC-1")
+    expected = SignatureFactory(contract=contract, client_name="Ожидаемый Один")
+
+    assert found_names(owner_client, "ожидаемый") == [("OC-1", "Ожидаемый Один")]
+
+    expected.delete()
+    assert numbers(owner_client.get(URL, {"q": "ожидаемый"})) == []
+    assert found_names(owner_client, "") == [("OC-1", "")]
+
+    SignatureFactory(
+        contract=contract, client_name="Подписавший Два", signed_at=timezone.now()
+    )
+    assert found_names(owner_client, "подписавший") == [("OC-1", "Подписавший Два")]
+
+
+def found_names(client, query) -> list[tuple[str, str]]:
+    rows = client.get(URL, {"q": query}).context["rows"]
+    return [(row.number, row.client_name) for row in rows]
