@@ -145,6 +145,26 @@ def _initial(field: ContractField):
     return field.value or None
 
 
+def input_context(field: forms.BoundField) -> dict:
+    """Return what the page's markup shows of one input, as plain values.
+
+    The signing page is what every client opens first: the template reads a
+    dict far faster than BoundField attributes, each of which goes through
+    the template engine's attribute lookup and rebuilds its error list.
+    """
+    value = field.value()
+    return {
+        "name": field.html_name,
+        "id": field.auto_id,
+        "label": str(field.label),
+        "type": field.field.widget.input_type,
+        "value": "" if value is None else value,
+        "attrs": list(field.field.widget.attrs.items()),
+        "required": field.field.required,
+        "errors": field.errors,
+    }
+
+
 class ContractFieldsForm(forms.Form):
     """The contract fields the company asked the client to fill in."""
 
@@ -200,6 +220,13 @@ class SignerForm(forms.Form):
     def consents(self):
         """Return the consent checkboxes; each field carries `.translation` too."""
         return [self[f"consent_{n}"] for n in range(1, len(CONSENT_STATEMENTS) + 1)]
+
+    def consent_inputs(self) -> list[dict]:
+        """Return the consent checkboxes as `input_context` dicts with `translation`."""
+        return [
+            {**input_context(field), "translation": field.field.translation}
+            for field in self.consents()
+        ]
 
     def signer(self) -> dict[str, str]:
         return {

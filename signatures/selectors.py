@@ -47,6 +47,15 @@ def get_expected_signer(*, contract: Contract) -> Signature | None:
     return Signature.objects.filter(contract=contract, signed_at__isnull=True).first()
 
 
+def get_expected_signer_contact(*, contract: Contract) -> dict | None:
+    """Return the expected signer's name and phone only, to prefill the page."""
+    return (
+        Signature.objects.filter(contract=contract, signed_at__isnull=True)
+        .values("client_name", "client_phone")
+        .first()
+    )
+
+
 def get_completed_signature(*, contract: Contract) -> Signature | None:
     return (
         Signature.objects.filter(contract=contract, signed_at__isnull=False)

@@ -48,6 +48,7 @@ from signatures.forms import (
     SignerForm,
     SigningCodeForm,
     field_label,
+    input_context,
 )
 from signatures.models import AuditEvent, Signature
 from signatures.views.signing_errors import attach_validation_error, error_message
@@ -179,8 +180,26 @@ def _render_step(
         ],
         "error": error,
         "page_count": page_count,
+        **_form_inputs(step, form),
     }
     return render(request, "signatures/signing/page.html", context, status=status)
+
+
+# The inputs each step shows, in order; the fields step shows all its form's.
+_STEP_INPUTS = {
+    "details": ("client_name", "client_iin", "client_phone"),
+    "code": ("code",),
+}
+
+
+def _form_inputs(step: str, form) -> dict:
+    """Return the step's inputs (and the details step's consents) as plain dicts."""
+    names = _STEP_INPUTS.get(step)
+    fields = [form[name] for name in names] if names else list(form)
+    shown = {"inputs": [input_context(field) for field in fields]}
+    if step == "details":
+        shown["consents"] = form.consent_inputs()
+    return shown
 
 
 def _page_context(link: SigningLink, step: str, *, has_fields: bool) -> dict:
@@ -218,10 +237,7 @@ def _signer_initial(link: SigningLink) -> dict:
     """Prefill the signer from this session, or from the signer the company named."""
     if link.state.get("signer"):
         return link.state["signer"]
-    expected = selectors.get_expected_signer(contract=link.contract)
-    if expected is None:
-        return {}
-    return {"client_name": expected.client_name, "client_phone": expected.client_phone}
+    return selectors.get_expected_signer_contact(contract=link.contract) or {}
 
 
 # --- the views ---------------------------------------------------------------
