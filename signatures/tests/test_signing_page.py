@@ -1,6 +1,7 @@
 """The client's signing page: the link, the steps, and every bad input."""
 
 import hashlib
+import io
 import json
 import re
 import sys
@@ -8,8 +9,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone, translation
+from pypdf import PdfReader
 
 from billing.models import CompanyBalance
 from contracts import documents
@@ -307,6 +310,41 @@ def test_page_embeds_the_contract_pdf_and_tells_its_page_count(browser, contract
     assert f'href="{page}contract.pdf?download=1"' in html
     assert response.context["page_count"] >= 1
     assert f"· {response.context['page_count']} " in html
+
+
+def test_page_view_reads_session_contract_fields_and_expected_signer_only(
+    browser, contract, django_assert_num_queries
+):
+    page = open_link(browser, contract)
+    browser.get(page)  # counts the PDF's pages once
+
+    with django_assert_num_queries(4):
+        response = browser.get(page)
+
+    assert response.status_code == 200
+    assert 'data-testid="signer-form"' in response.content.decode()
+
+
+def test_saved_fields_page_count_is_known_without_reading_the_pdf_again(
+    browser, contract, monkeypatch
+):
+    cache.clear()
+    ContractFieldFactory(contract=contract, field_name="work", value="")
+    page = open_link(browser, contract)
+    assert browser.post(page + "fields/", {"field__work": "Ремонт"}).status_code == 302
+
+    def unexpected_read(**kwargs):
+        raise AssertionError("the contract PDF was read again")
+
+    monkeypatch.setattr(
+        "signatures.views.signing.ensure_contract_document", unexpected_read
+    )
+    response = browser.get(page)
+
+    contract.refresh_from_db()
+    expected = len(PdfReader(io.BytesIO(contract.generated_pdf.read())).pages)
+    assert response.status_code == 200
+    assert response.context["page_count"] == expected
 
 
 def test_contract_pdf_is_served_inline_and_may_be_framed_by_the_page(browser, contract):

@@ -112,7 +112,13 @@ def _page_count(contract: Contract) -> int:
         count = cache.get(f"signing-pdf-pages:{contract.document_sha256}")
         if count is not None:
             return count
-    document = ensure_contract_document(contract=contract)
+    return _remember_page_count(ensure_contract_document(contract=contract))
+
+
+def _remember_page_count(document: bytes) -> int:
+    # Keyed by content, so a cached count can never belong to another PDF.
+    # TODO(#2): keep the count on the contract when its PDF is made; the
+    # cache is per process, so each worker parses each PDF once.
     count = len(PdfReader(io.BytesIO(document)).pages)
     sha256 = hashlib.sha256(document).hexdigest()
     cache.set(f"signing-pdf-pages:{sha256}", count, 24 * 3600)
@@ -208,13 +214,24 @@ def _page_context(link: SigningLink, step: str, *, has_fields: bool) -> dict:
     if has_fields:
         steps.insert(0, ("fields", _("Contract")))
     signer = link.state.get("signer") or {}
+    index = [name for name, _label in steps].index(step)
     return {
         "link": link,
         "contract": link.contract,
         "company": link.contract.company,
         "step": step,
         "steps": steps,
-        "step_index": [name for name, _label in steps].index(step),
+        "step_index": index,
+        # Marked here rather than by comparing loop counters in the template.
+        "step_marks": [
+            {
+                "number": str(number),
+                "label": label,
+                "mark": " is-done" if number - 1 < index else "",
+                "current": number - 1 == index,
+            }
+            for number, (_name, label) in enumerate(steps, 1)
+        ],
         "masked_phone": mask_phone(signer.get("client_phone", "")),
         "resend_seconds": _resend_seconds(link),
         "resend_time": _resend_time(link),
@@ -319,11 +336,14 @@ def signing_fields(request, link: SigningLink):
             ip=client_ip(request),
             user_agent=user_agent(request),
         )
-        ensure_contract_document(contract=link.contract)
+        document = ensure_contract_document(contract=link.contract)
     except (ValidationError, DomainError) as exc:
         renames = {field.field_name: f"field__{field.field_name}" for field in asked}
         return _show_refusal(request, link, "fields", form, exc, renames=renames)
 
+    # The page shown next tells the new PDF's page count: count it while the
+    # bytes are at hand instead of reading the file again on that GET.
+    _remember_page_count(document)
     link.state["fields_saved"] = True
     link.state["asked_fields"] = [field.field_name for field in asked]
     save(request, link)
