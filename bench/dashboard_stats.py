@@ -52,6 +52,7 @@ def seed():
     from contracts.models import Contract
     from ozgecontract.tests.factories import CompanyFactory, TemplateFactory
     from signatures.models import Signature
+    from stats.services import recount_companies
 
     company = CompanyFactory()
     owner = User.objects.create_user(
@@ -88,6 +89,8 @@ def seed():
         for n, contract in enumerate(contracts)
         if contract.signed_at
     )
+    # bulk_create skips the services that keep the statistics counters.
+    recount_companies(company_ids=[company.pk])
     return owner
 
 

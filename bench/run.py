@@ -156,6 +156,7 @@ def seed(sign_runs: int):
     from ozgecontract.tests.factories import CompanyFactory, TemplateFactory
     from signatures import services
     from signatures.models import Signature
+    from stats.services import recount_companies
 
     company = CompanyFactory(name="ТОО «Бенчмарк»")
     CompanyBalance.objects.filter(company=company).update(sms_signatures=sign_runs)
@@ -197,6 +198,8 @@ def seed(sign_runs: int):
     # A contract's PDF is made when the contract is created, not when it is signed.
     for contract in to_sign:
         services.contract_document(contract=contract)
+    # bulk_create skips the services that keep the statistics counters.
+    recount_companies(company_ids=[company.pk])
     # A live database has planner statistics; a freshly bulk-loaded one not yet.
     from django.db import connection
 

@@ -4,7 +4,6 @@ from django.shortcuts import render
 from django.utils.translation import pgettext_lazy
 
 from companies.decorators import company_required
-from contracts.models import Contract
 from signatures.models import Signature
 from stats.charts import CHART_DAYS, METHODS, signatures_per_day
 from stats.selectors import company_stats
@@ -34,16 +33,6 @@ def _chart_data(*, company_id: int) -> dict:
     }
 
 
-def _with_contract_numbers(*, company_id: int, rows: list[dict]) -> list[dict]:
-    """Add each contract's own number, which the statistics rows do not carry."""
-    numbers = dict(
-        Contract.objects.filter(
-            company_id=company_id, pk__in=[row["contract_id"] for row in rows]
-        ).values_list("pk", "number")
-    )
-    return [{**row, "number": numbers.get(row["contract_id"], "")} for row in rows]
-
-
 @company_required
 def overview(request):
     company_id = request.user.company_id
@@ -51,9 +40,7 @@ def overview(request):
     stats = company_stats(company_id=company_id)
     context = {
         "stats": stats,
-        "last_signed": _with_contract_numbers(
-            company_id=company_id, rows=stats["last_signed_contracts"]
-        ),
+        "last_signed": stats["last_signed_contracts"],
         "chart": chart,
         "chart_total": sum(dataset["total"] for dataset in chart["datasets"]),
         "chart_days": CHART_DAYS,

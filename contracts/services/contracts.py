@@ -29,6 +29,7 @@ from contracts.services.pdf import (
 from ozgecontract.errors import NotFoundError, StateConflictError
 from signatures.models import AuditEvent, Signature
 from signatures.services import record_audit_event
+from stats import services as stats_services
 from templates_app.fields import template_field_settings
 from templates_app.models import Template
 
@@ -166,6 +167,7 @@ def create_contract(
             client_filled=bool(client_filled),
             created_by=user if getattr(user, "pk", None) else None,
         )
+        stats_services.count_contract_created(contract=contract)
         ContractField.objects.bulk_create(
             ContractField(
                 contract=contract,
@@ -227,6 +229,7 @@ def update_contract(
         if client_filled is not UNSET:
             locked.client_filled = bool(client_filled)
         if expires_at is not UNSET:
+            stats_services.count_deadline_change(contract=locked, expires_at=expires_at)
             locked.expires_at = expires_at
         if generated_pdf_path is not UNSET:
             if generated_pdf_path:
@@ -257,6 +260,7 @@ def cancel_contract(*, contract: Contract, user) -> Contract:
         ensure_pending(locked)
         locked.status = Contract.Status.CANCELLED
         locked.save(update_fields=["status", "updated_at"])
+        stats_services.count_contract_left_pending(contract=locked)
         record_audit_event(
             contract=locked,
             kind=AuditEvent.Kind.CANCELLED,
@@ -286,6 +290,7 @@ def delete_contract(*, contract: Contract, user) -> None:
         # Audit events point at signatures, which protect themselves: events go first.
         AuditEvent.objects.filter(contract=locked).delete()
         Signature.objects.filter(contract=locked, signed_at__isnull=True).delete()
+        stats_services.count_contract_deleted(contract=locked)
         locked.delete()
         transaction.on_commit(lambda: delete_pdf_if_unused(pdf_name))
     logger.info(

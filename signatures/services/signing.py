@@ -23,6 +23,7 @@ from signatures.services.signers import (
     ensure_signable,
     lock_contract,
 )
+from stats.services import count_contract_signed
 
 logger = logging.getLogger(__name__)
 
@@ -91,6 +92,7 @@ def _record_signature(
     contract.signed_at = now
     contract.client_filled = True
     contract.save(update_fields=["status", "signed_at", "client_filled", "updated_at"])
+    count_contract_signed(contract=contract, method=method, signed_at=now)
     return signature
 
 

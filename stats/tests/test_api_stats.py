@@ -1,4 +1,9 @@
-"""GET /stats/company/{company_id}: the seed's statistics, company-scoped."""
+"""GET /stats/company/{company_id}: the seed's statistics, company-scoped.
+
+Factories write rows without the services that keep the counters, so each
+test recounts before reading; `test_counters` holds the services' counting
+equal to a recount and to counting the rows directly.
+"""
 
 from datetime import UTC, datetime, timedelta
 
@@ -12,6 +17,7 @@ from ozgecontract.tests.factories import (
     TemplateFactory,
 )
 from stats.selectors import almaty_month_start, company_stats
+from stats.services import recount_companies
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +57,7 @@ def test_owner_reads_the_companys_statistics(owner_api, company):
         company=company, template=template, status=Contract.Status.CANCELLED
     )
     signed_contract(ContractFactory().company, signed_at=now)  # another company
+    recount_companies()
 
     response = owner_api.get(f"/stats/company/{company.pk}")
 
@@ -99,6 +106,7 @@ def test_only_the_five_newest_signings_are_listed(owner_api, company):
         signed_contract(company, signed_at=now - timedelta(hours=h), template=template)
         for h in range(7)
     ]
+    recount_companies()
 
     body = owner_api.get(f"/stats/company/{company.pk}").json()
 
@@ -118,6 +126,7 @@ def test_the_month_is_the_almaty_calendar_month(company):
     signed_contract(
         company, signed_at=datetime(2025, 5, 31, 18, 30, tzinfo=UTC), template=template
     )
+    recount_companies()
 
     stats = company_stats(company_id=company.pk, now=now)
 
@@ -130,12 +139,14 @@ def test_statistics_take_the_same_queries_for_1_and_50_contracts(
 ):
     template = TemplateFactory(company=company)
     signed_contract(company, signed_at=timezone.now(), template=template)
+    recount_companies()
     with django_assert_num_queries(3):
         one = owner_api.get(f"/stats/company/{company.pk}")
 
     for _ in range(49):
         signed_contract(company, signed_at=timezone.now(), template=template)
     ContractFactory.create_batch(10, company=company, template=template)
+    recount_companies()
     with django_assert_num_queries(3):
         fifty = owner_api.get(f"/stats/company/{company.pk}")
 
@@ -163,6 +174,7 @@ def test_outsider_gets_404(outsider_api, company):
 
 def test_admin_reads_any_company(admin_api, company):
     signed_contract(company, signed_at=timezone.now())
+    recount_companies()
 
     response = admin_api.get(f"/stats/company/{company.pk}")
 
