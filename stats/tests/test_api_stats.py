@@ -182,6 +182,16 @@ def test_admin_reads_any_company(admin_api, company):
     assert response.json()["total_signed"] == 1
 
 
+def test_an_admin_read_looks_the_company_up_once(
+    admin_api, company, django_assert_num_queries
+):
+    # The admin, the company's existence, the counters, the last signed.
+    with django_assert_num_queries(4):
+        response = admin_api.get(f"/stats/company/{company.pk}")
+
+    assert response.status_code == 200
+
+
 def test_unknown_company_is_404_even_for_an_admin(admin_api, db):
     assert admin_api.get("/stats/company/987654").status_code == 404
 
