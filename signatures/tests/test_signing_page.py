@@ -19,7 +19,11 @@ from contracts import documents
 from contracts import services as contract_services
 from contracts.models import Contract, ContractField
 from ozgecontract.errors import TooManyAttemptsError
-from ozgecontract.tests.factories import ContractFactory, ContractFieldFactory
+from ozgecontract.tests.factories import (
+    ContractFactory,
+    ContractFieldFactory,
+    SignatureFactory,
+)
 from signatures.models import AuditEvent, Signature, SigningCode
 from signatures.sms import SmsBackend, SmsSendError
 from signatures.tests.conftest import (
@@ -312,17 +316,41 @@ def test_page_embeds_the_contract_pdf_and_tells_its_page_count(browser, contract
     assert f"· {response.context['page_count']} " in html
 
 
-def test_page_view_reads_session_contract_fields_and_expected_signer_only(
+def test_page_view_reads_only_the_session_the_contract_and_its_fields(
     browser, contract, django_assert_num_queries
 ):
     page = open_link(browser, contract)
     browser.get(page)  # counts the PDF's pages once
 
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(3):
         response = browser.get(page)
 
     assert response.status_code == 200
     assert 'data-testid="signer-form"' in response.content.decode()
+
+
+def test_signer_step_is_prefilled_with_the_signer_the_company_named(
+    browser, contract, django_assert_num_queries
+):
+    SignatureFactory(
+        contract=contract,
+        client_name="Ожидаемый Подписант",
+        client_iin=VALID_IIN,
+        client_phone="+77017654321",
+        signed_at=None,
+    )
+    page = open_link(browser, contract)
+    browser.get(page)
+
+    with django_assert_num_queries(4):
+        response = browser.get(page)
+
+    html = response.content.decode()
+    assert 'name="client_name" id="id_client_name"' in html
+    assert 'value="Ожидаемый Подписант"' in html
+    assert 'value="+77017654321"' in html
+    # The IIN is typed by the client, never prefilled.
+    assert f'value="{VALID_IIN}"' not in html
 
 
 def test_saved_fields_page_count_is_known_without_reading_the_pdf_again(

@@ -254,6 +254,10 @@ def _signer_initial(link: SigningLink) -> dict:
     """Prefill the signer from this session, or from the signer the company named."""
     if link.state.get("signer"):
         return link.state["signer"]
+    if not link.contract.signer_name:
+        # The contract keeps its signer's name in step with its signatures:
+        # none named means there is nobody to look up.
+        return {}
     return selectors.get_expected_signer_contact(contract=link.contract) or {}
 
 
