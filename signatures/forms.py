@@ -5,6 +5,7 @@ from datetime import datetime
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.utils.html import format_html_join
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -159,7 +160,8 @@ def input_context(field: forms.BoundField) -> dict:
         "label": str(field.label),
         "type": field.field.widget.input_type,
         "value": "" if value is None else value,
-        "attrs": list(field.field.widget.attrs.items()),
+        # Each name and value escaped, in the widget's order.
+        "attrs": format_html_join("", ' {}="{}"', field.field.widget.attrs.items()),
         "required": field.field.required,
         "errors": field.errors,
     }

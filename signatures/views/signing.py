@@ -221,6 +221,7 @@ def _page_context(link: SigningLink, step: str, *, has_fields: bool) -> dict:
         "company": link.contract.company,
         "step": step,
         "steps": steps,
+        "has_fields": has_fields,
         "step_index": index,
         # Marked here rather than by comparing loop counters in the template.
         "step_marks": [
