@@ -245,7 +245,7 @@ def contract_verification_page(request, token):
     found = _find_contract(token, "verification page")
     if found is None:
         return _not_found(request)
-    if found.signature is not None:
+    if found.signature is not None and not found.signature.signed_pdf_sha256:
         _ensure_signed_pdf_hash(found)
     context = {
         "found": found,
