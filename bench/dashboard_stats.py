@@ -49,7 +49,7 @@ def seed():
     from django.utils import timezone
 
     from companies.models import User
-    from contracts.models import Contract
+    from contracts.models import Contract, refresh_signers
     from ozgecontract.tests.factories import CompanyFactory, TemplateFactory
     from signatures.models import Signature
     from stats.services import recount_companies
@@ -89,8 +89,12 @@ def seed():
         for n, contract in enumerate(contracts)
         if contract.signed_at
     )
-    # bulk_create skips the services that keep the statistics counters.
+    # bulk_create skips the services that keep the statistics counters and
+    # the signal that keeps each contract's signer name.
     recount_companies(company_ids=[company.pk])
+    refresh_signers(
+        contract_ids=[contract.pk for contract in contracts if contract.signed_at]
+    )
     return owner
 
 

@@ -152,7 +152,7 @@ def seed(sign_runs: int):
 
     from billing.models import CompanyBalance
     from companies.models import User
-    from contracts.models import Contract
+    from contracts.models import Contract, refresh_signers
     from ozgecontract.tests.factories import CompanyFactory, TemplateFactory
     from signatures import services
     from signatures.models import Signature
@@ -198,8 +198,12 @@ def seed(sign_runs: int):
     # A contract's PDF is made when the contract is created, not when it is signed.
     for contract in to_sign:
         services.contract_document(contract=contract)
-    # bulk_create skips the services that keep the statistics counters.
+    # bulk_create skips the services that keep the statistics counters and
+    # the signal that keeps each contract's signer name.
     recount_companies(company_ids=[company.pk])
+    refresh_signers(
+        contract_ids=[contract.pk for contract in contracts if contract.signed_at]
+    )
     # A live database has planner statistics; a freshly bulk-loaded one not yet.
     from django.db import connection
 
@@ -268,6 +272,22 @@ def time_signing(port, contracts, outbox: Path) -> tuple[list[float], list[float
         html_to_pdf(html)
         rendering.append((time.perf_counter() - start) * 1000)
     return signing[1:], rendering[1:]
+
+
+def check_statistics(port, company_id: int, jwt: str) -> str:
+    """Compare the statistics served (from counters) with counting the rows."""
+    from django.utils import timezone
+
+    from stats.tests.oracle import direct_counts
+
+    served = json.loads(
+        request(port, "GET", f"/stats/company/{company_id}", token=jwt)[1]
+    )
+    direct = direct_counts(company_id=company_id, now=timezone.now())
+    served = {key: served[key] for key in direct}
+    if served == direct:
+        return f"statistics served equal the direct count: {served}"
+    return f"statistics served DIFFER from the direct count: {served} != {direct}"
 
 
 # --- report ---------------------------------------------------------------------
@@ -355,6 +375,7 @@ def api_benchmark() -> None:
         for label, path, token, kind in reads:
             value, floor, status = median_vs_floor(port, path, token=token)
             measured.append((label, value if status == 200 else None, floor, kind))
+        stats_check = check_statistics(port, company.pk, jwt)
         sign_times, render_times = time_signing(port, to_sign, outbox)
         connections.close_all()
     finally:
@@ -383,6 +404,7 @@ def api_benchmark() -> None:
         "base: GET /api/ping for reads (alternating with each request); "
         "WeasyPrint rendering the same certificate alone for signing"
     )
+    print(stats_check)
 
 
 def other_benchmarks() -> None:

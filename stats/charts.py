@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from signatures.models import Signature
 from stats.counting import ALMATY
-from stats.models import DailySignatureCount
+from stats.selectors import daily_signature_rows
 
 CHART_DAYS = 30
 METHODS = tuple(Signature.Method.values)
@@ -33,15 +33,26 @@ def almaty_day_bounds(*, now: datetime, days: int) -> tuple[datetime, datetime]:
     return start, end
 
 
+def first_chart_day(*, now: datetime, days: int = CHART_DAYS) -> date:
+    return almaty_day_bounds(now=now, days=days)[0].date()
+
+
 def signatures_per_day(
-    *, company_id: int, days: int = CHART_DAYS, now: datetime | None = None
+    *,
+    company_id: int,
+    days: int = CHART_DAYS,
+    now: datetime | None = None,
+    rows: list[tuple] | None = None,
 ) -> SignaturesPerDay:
-    """Read the company's completed signatures per Almaty day from its counters."""
-    start, _ = almaty_day_bounds(now=now or timezone.now(), days=days)
-    all_days = [start.date() + timedelta(days=offset) for offset in range(days)]
-    rows = DailySignatureCount.objects.filter(
-        company_id=company_id, day__gte=all_days[0], day__lte=all_days[-1]
-    ).values_list("day", "method", "count")
+    """Read the company's completed signatures per Almaty day from its counters.
+
+    `rows` are `daily_signature_rows` from the first day or earlier, when the
+    caller has read them already.
+    """
+    first = first_chart_day(now=now or timezone.now(), days=days)
+    all_days = [first + timedelta(days=offset) for offset in range(days)]
+    if rows is None:
+        rows = daily_signature_rows(company_id=company_id, since=first)
 
     index = {day: position for position, day in enumerate(all_days)}
     counts = {method: [0] * days for method in METHODS}

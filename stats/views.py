@@ -1,12 +1,19 @@
 """The dashboard home: the company's statistics and a chart of its signatures."""
 
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
 from companies.decorators import company_required
 from signatures.models import Signature
-from stats.charts import CHART_DAYS, METHODS, signatures_per_day
-from stats.selectors import company_stats
+from stats.charts import (
+    CHART_DAYS,
+    METHODS,
+    SignaturesPerDay,
+    first_chart_day,
+    signatures_per_day,
+)
+from stats.selectors import almaty_month_start, company_stats, daily_signature_rows
 
 # A context of their own keeps these labels apart from the signing page's.
 METHOD_LABELS = {
@@ -15,9 +22,8 @@ METHOD_LABELS = {
 }
 
 
-def _chart_data(*, company_id: int) -> dict:
+def _chart_data(per_day: SignaturesPerDay) -> dict:
     """Shape the per-day counts for Chart.js, with labels in the user's language."""
-    per_day = signatures_per_day(company_id=company_id)
     totals = per_day.totals
     return {
         "labels": [day.strftime("%d.%m.%Y") for day in per_day.days],
@@ -36,8 +42,14 @@ def _chart_data(*, company_id: int) -> dict:
 @company_required
 def overview(request):
     company_id = request.user.company_id
-    chart = _chart_data(company_id=company_id)
-    stats = company_stats(company_id=company_id)
+    now = timezone.now()
+    # One read of the daily counters serves the chart and "this month".
+    rows = daily_signature_rows(
+        company_id=company_id,
+        since=min(first_chart_day(now=now), almaty_month_start(now).date()),
+    )
+    chart = _chart_data(signatures_per_day(company_id=company_id, now=now, rows=rows))
+    stats = company_stats(company_id=company_id, now=now, daily_rows=rows)
     context = {
         "stats": stats,
         "last_signed": stats["last_signed_contracts"],

@@ -140,14 +140,14 @@ def test_statistics_take_the_same_queries_for_1_and_50_contracts(
     template = TemplateFactory(company=company)
     signed_contract(company, signed_at=timezone.now(), template=template)
     recount_companies()
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         one = owner_api.get(f"/stats/company/{company.pk}")
 
     for _ in range(49):
         signed_contract(company, signed_at=timezone.now(), template=template)
     ContractFactory.create_batch(10, company=company, template=template)
     recount_companies()
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(4):
         fifty = owner_api.get(f"/stats/company/{company.pk}")
 
     assert one.json()["total_signed"] == 1
@@ -185,8 +185,8 @@ def test_admin_reads_any_company(admin_api, company):
 def test_an_admin_read_looks_the_company_up_once(
     admin_api, company, django_assert_num_queries
 ):
-    # The admin, the company's existence, the counters, the last signed.
-    with django_assert_num_queries(4):
+    # The admin, the company, the counters, the day counters, the last signed.
+    with django_assert_num_queries(5):
         response = admin_api.get(f"/stats/company/{company.pk}")
 
     assert response.status_code == 200

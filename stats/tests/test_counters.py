@@ -263,7 +263,7 @@ def test_statistics_take_one_more_query_only_for_contracts_with_deadlines(
         company=company, template=template, user=None, render_document=False
     )
     url = f"/stats/company/{company.pk}"
-    with django_assert_num_queries(3):  # user, counters, last signed
+    with django_assert_num_queries(4):  # user, counters, day counters, last signed
         assert owner_api.get(url).json()["active_contracts"] == 1
 
     contract_services.create_contract(
@@ -273,7 +273,7 @@ def test_statistics_take_one_more_query_only_for_contracts_with_deadlines(
         expires_at=datetime.now(UTC) + timedelta(days=1),
         render_document=False,
     )
-    with django_assert_num_queries(4):
+    with django_assert_num_queries(5):
         assert owner_api.get(url).json()["active_contracts"] == 2
 
 
