@@ -79,10 +79,14 @@ def test_empty_company_sees_zeros_and_no_chart(client, member):
 
 def test_owner_sees_numbers_chart_and_last_signed_contracts(client, owner):
     now = timezone.now()
+    # Both today in Almaty, even in the first minutes after its midnight.
+    today = almaty_midnight_today()
     signed = sign(
-        owner.company, now - timedelta(minutes=5), client_name="Сәрсенов Асқар"
+        owner.company,
+        max(now - timedelta(minutes=5), today),
+        client_name="Сәрсенов Асқар",
     )
-    sign(owner.company, now - timedelta(minutes=10), method="ecp")
+    sign(owner.company, max(now - timedelta(minutes=10), today), method="ecp")
     ContractFactory(company=owner.company)  # awaiting signature
     recount_companies()
     client.force_login(owner)
