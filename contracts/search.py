@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from contracts.models import Contract, normalize_search_text
 from contracts.selectors import filter_by_status
@@ -40,36 +41,85 @@ def list_dashboard_contracts(*, user, status: str = "", query: str = "") -> Quer
     return contracts
 
 
+# A search counts at most this many matches (and the pages up to the one
+# asked for): counting every match of a frequent term would read every row.
+SEARCH_COUNT_CAP = 1000
+
+
+class SearchPaginator(Paginator):
+    """Count a search's matches only up to `cap`, one more telling there are more.
+
+    `known_count` is a count already learnt from the first page's rows.
+    """
+
+    def __init__(self, object_list, per_page, *, cap: int, known_count=None):
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        if known_count is not None:
+            self.__dict__["count"] = known_count
+
+    @cached_property
+    def count(self) -> int:
+        return self.object_list[: self.cap + 1].count()
+
+    @property
+    def capped(self) -> bool:
+        """Tell whether more contracts match than were counted."""
+        return self.count > self.cap
+
+
 def get_dashboard_page(
     *, user, status: str = "", query: str = "", number=None, per_page: int = 25
 ) -> tuple[Page, list[ContractRow]]:
     """Return one page of the caller's list and its rows, in two queries.
 
     The page is cut from the contract ids alone (the count and the OFFSET walk
-    an index, not the rows); only the page's rows are then read.
+    an index, not the rows); only the page's rows are then read. A search's
+    count stops past `SEARCH_COUNT_CAP` (or past the page asked for), and a
+    search's first page is read first: when it has room to spare it is the
+    count, and a rare term's search reads the matching rows once, not twice.
     """
     contracts = list_dashboard_contracts(user=user, status=status, query=query)
-    page = Paginator(contracts.values_list("pk", flat=True), per_page).get_page(number)
+    ids = contracts.values_list("pk", flat=True)
+    if not (query or "").strip():
+        page = Paginator(ids, per_page).get_page(number)
+        return page, _read_page_rows(page)
+
+    wanted = _page_number(number)
+    cap = max(SEARCH_COUNT_CAP, wanted * per_page)
+    if wanted == 1:
+        rows = _read_rows(contracts, limit=per_page)
+        known = len(rows) if len(rows) < per_page else None
+        page = SearchPaginator(ids, per_page, cap=cap, known_count=known).page(1)
+        return page, rows
+    page = SearchPaginator(ids, per_page, cap=cap).get_page(wanted)
+    return page, _read_page_rows(page)
+
+
+def _page_number(number) -> int:
+    try:
+        return max(int(number), 1)
+    except (TypeError, ValueError):
+        return 1
+
+
+def _read_page_rows(page: Page) -> list[ContractRow]:
     if not page.paginator.count:
-        return page, []
-    return page, _read_rows(page.object_list)
+        return []
+    return _read_rows(Contract.objects.filter(pk__in=page.object_list))
 
 
-def _read_rows(page_ids: QuerySet) -> list[ContractRow]:
-    values = (
-        Contract.objects.filter(pk__in=page_ids)
-        .order_by("-id")
-        .values_list(
-            "pk",
-            "number",
-            "status",
-            "expires_at",
-            "created_at",
-            "signed_at",
-            "template__name",
-            "signer_name",
-        )
-    )
+def _read_rows(contracts: QuerySet, *, limit: int | None = None) -> list[ContractRow]:
+    values = contracts.order_by("-id").values_list(
+        "pk",
+        "number",
+        "status",
+        "expires_at",
+        "created_at",
+        "signed_at",
+        "template__name",
+        "signer_name",
+    )[:limit]
     now = timezone.now()
     rows = []
     for pk, number, status, expires_at, created, signed, template, client in values:

@@ -10,6 +10,8 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -79,11 +81,6 @@ def contract_list(request):
         number=request.GET.get("page"),
         per_page=PAGE_SIZE,
     )
-    badges = status_badges()
-    for row in rows:
-        row.badge = badges[row.status]
-        row.created = _short_datetime(row.created_at)
-        row.signed = _short_datetime(row.signed_at)
     filters = request.GET.copy()
     filters.pop("page", None)
 
@@ -91,17 +88,38 @@ def contract_list(request):
         "form": form,
         "page": page,
         "rows": rows,
+        "rows_html": _rows_html(rows),
         "filters": filters.urlencode(),
     }
     return render(request, "contracts/list.html", context)
 
 
-def _short_datetime(value) -> str:
-    """Format as dd.mm.yyyy HH:MM in Almaty time, as the `date` filter would.
+def _rows_html(rows) -> str:
+    """Render the list's table rows, every value from the database escaped.
 
-    Done here rather than by the filter: it runs twice for each of the rows.
+    Built here rather than by a template loop: a page of 25 rows would
+    otherwise resolve some 200 template variables on each visit.
     """
-    return timezone.localtime(value).strftime("%d.%m.%Y %H:%M") if value else ""
+    badges = status_badges()
+    zone = timezone.get_current_timezone()
+    cells = []
+    for row in rows:
+        badge_class, badge_label = badges[row.status]
+        signed = _short_datetime(row.signed_at, zone) or "—"
+        cells.append(
+            f'<tr><td><a href="{row.pk}/">{escape(row.number or row.pk)}</a></td>'
+            f"<td>{escape(row.client_name or '—')}</td>"
+            f"<td>{escape(row.template_name)}</td>"
+            f'<td><span class="badge {badge_class}">{escape(badge_label)}</span></td>'
+            f'<td class="nowrap">{_short_datetime(row.created_at, zone)}</td>'
+            f'<td class="nowrap">{signed}</td></tr>'
+        )
+    return mark_safe("\n".join(cells))  # noqa: S308 - every value is escaped above
+
+
+def _short_datetime(value, zone) -> str:
+    """Format as dd.mm.yyyy HH:MM in Almaty time, as the `date` filter would."""
+    return value.astimezone(zone).strftime("%d.%m.%Y %H:%M") if value else ""
 
 
 @company_required

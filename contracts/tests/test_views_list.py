@@ -228,3 +228,88 @@ def test_list_and_search_follow_the_signers(owner_client, company):
 def found_names(client, query) -> list[tuple[str, str]]:
     rows = client.get(URL, {"q": query}).context["rows"]
     return [(row.number, row.client_name) for row in rows]
+
+
+@pytest.mark.django_db
+def test_values_from_the_database_are_escaped(owner_client, company):
+    template = TemplateFactory(company=company, name='Шаблон "A" & <b>B</b>')
+    contract = ContractFactory(
+        company=company, template=template, number="<i>OC</i>-'1'"
+    )
+    SignatureFactory(contract=contract, client_name="<script>alert(1)</script>")
+
+    body = owner_client.get(URL).content.decode()
+
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    assert "<i>OC</i>" not in body
+    assert "&lt;i&gt;OC&lt;/i&gt;-&#x27;1&#x27;" in body
+    assert "Шаблон &quot;A&quot; &amp; &lt;b&gt;B&lt;/b&gt;" in body
+    assert f'<a href="{contract.pk}/">' in body
+
+
+def make_matches(company, count: int) -> None:
+    template = TemplateFactory(company=company)
+    for n in range(count):
+        contract = ContractFactory(company=company, template=template, number=f"M{n}")
+        SignatureFactory(contract=contract, client_name="Частый Клиент")
+
+
+@pytest.mark.django_db
+def test_a_frequent_search_term_counts_up_to_the_cap(
+    owner_client, company, monkeypatch
+):
+    monkeypatch.setattr("contracts.search.SEARCH_COUNT_CAP", 25)
+    make_matches(company, 60)
+
+    def page(number):
+        return owner_client.get(URL, {"q": "частый", "page": number})
+
+    first, second, third = page(1), page(2), page(3)
+
+    # Past the cap the count is not known: the page says so and goes on.
+    assert numbers(first) == [f"M{n}" for n in range(59, 34, -1)]
+    assert 'data-testid="capped-count"' in first.content.decode()
+    assert first.context["page"].paginator.capped
+    assert first.context["page"].has_next()
+    assert numbers(second) == [f"M{n}" for n in range(34, 9, -1)]
+    assert second.context["page"].has_next()
+    # The counting reaches the page asked for, so the last one is exact.
+    assert numbers(third) == [f"M{n}" for n in range(9, -1, -1)]
+    assert not third.context["page"].paginator.capped
+    assert third.context["page"].paginator.count == 60
+    assert not third.context["page"].has_next()
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("ru", "совпадений больше 25"),
+        ("kk", "сәйкестіктер 25-ден көп"),
+        ("en", "more than 25 match"),
+    ],
+)
+@pytest.mark.django_db
+def test_the_capped_count_is_said_in_each_language(
+    owner_client, company, monkeypatch, language, text
+):
+    monkeypatch.setattr("contracts.search.SEARCH_COUNT_CAP", 25)
+    make_matches(company, 30)
+
+    response = owner_client.get(URL, {"q": "частый"}, HTTP_ACCEPT_LANGUAGE=language)
+
+    assert text in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_rare_search_term_needs_no_count(owner_client, company):
+    make_matches(company, 30)
+    contract = ContractFactory(company=company, number="RARE")
+    SignatureFactory(contract=contract, client_name="Редкий Клиент")
+
+    # The session, the user with its company, the page's rows: a first page
+    # with room to spare is its own count.
+    assert count_queries(owner_client, URL + "?q=редкий") == 3
+    response = owner_client.get(URL, {"q": "редкий"})
+    assert numbers(response) == ["RARE"]
+    assert response.context["page"].paginator.count == 1
