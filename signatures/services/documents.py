@@ -26,14 +26,26 @@ def contract_document(*, contract: Contract) -> bytes:
 
 
 def ensure_certificate_pdf(*, signature: Signature) -> bytes:
-    """Return the stored certificate PDF, rendering and storing it if missing."""
+    """Return the stored certificate PDF, rendering and storing it if missing.
+
+    Renders outside the row lock and stores under it only while none is
+    stored: racing first downloads, and the signed PDF built from it, all get
+    the one certificate that was stored first.
+    """
     if signature.certificate_pdf:
         with signature.certificate_pdf.open("rb") as handle:
             return handle.read()
     pdf = render_certificate_pdf(signature=signature)
-    signature.certificate_pdf.save("certificate.pdf", ContentFile(pdf), save=False)
-    signature.save(update_fields=["certificate_pdf"])
-    logger.info("certificate stored signature=%s", signature.pk)
+    with transaction.atomic():
+        locked = Signature.objects.select_for_update().get(pk=signature.pk)
+        if locked.certificate_pdf:
+            with locked.certificate_pdf.open("rb") as handle:
+                pdf = handle.read()
+        else:
+            locked.certificate_pdf.save("certificate.pdf", ContentFile(pdf), save=False)
+            locked.save(update_fields=["certificate_pdf"])
+            logger.info("certificate stored signature=%s", signature.pk)
+    signature.certificate_pdf = locked.certificate_pdf
     return pdf
 
 

@@ -144,3 +144,35 @@ def test_concurrent_first_downloads_seal_one_signed_pdf_with_one_hash(
     folder = Path(settings.MEDIA_ROOT) / f"signatures/contract_{contract.pk}"
     # The certificate issued at signing and one sealed file, nothing else.
     assert len(list(folder.glob("*.pdf"))) == 2
+
+
+def test_concurrent_first_downloads_store_one_certificate(
+    company, settings, small_contract_pdf
+):
+    set_balance(company, sms=1)
+    contract = ready_contract(company, small_contract_pdf)
+    body = ready_to_sign(contract, settings)
+    del body["contract_token"]
+    signature = services.sign_contract(contract=contract, **body)
+    # As if rendering had failed at signing: nothing stored yet.
+    Signature.objects.filter(pk=signature.pk).update(certificate_pdf="")
+    folder = Path(settings.MEDIA_ROOT) / f"signatures/contract_{contract.pk}"
+    for stale in folder.glob("*.pdf"):
+        stale.unlink()
+    token = contract.contract_token
+    urls = [f"/contracts/token/{token}/certificate"] * 4 + [
+        f"/contracts/token/{token}/signed-document"
+    ] * 2
+
+    responses = get_all_at_once(urls)
+
+    assert [response.status_code for response in responses] == [200] * 6
+    certificates = {
+        r.content for r in responses if "certificate" in r.request["PATH_INFO"]
+    }
+    assert len(certificates) == 1
+    signature.refresh_from_db()
+    with signature.certificate_pdf.open("rb") as handle:
+        assert handle.read() == certificates.pop()
+    # One certificate and one sealed file: no losing render left behind.
+    assert len(list(folder.glob("*.pdf"))) == 2
