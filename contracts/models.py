@@ -66,12 +66,21 @@ class Contract(models.Model):
     class Meta:
         ordering = ["-id"]
         indexes = [
-            models.Index(fields=["company", "status"]),
             # The dashboard's pages: a company's contracts newest first,
             # filtered by status or not, with no sort of every row.
             models.Index(fields=["company", "-id"], name="contract_company_newest"),
             models.Index(
                 fields=["company", "status", "-id"], name="contract_status_newest"
+            ),
+            # Statistics: the newest signed five, and pending contracts still
+            # before their deadline, each a walk of one index range.
+            models.Index(
+                fields=["company", "status", "signed_at"],
+                name="contract_status_signed",
+            ),
+            models.Index(
+                fields=["company", "status", "expires_at"],
+                name="contract_status_deadline",
             ),
         ]
         constraints = [
