@@ -143,6 +143,8 @@ def _matches(query: str) -> Q:
         terms.append(digits)
         with contextlib.suppress(ValidationError):
             terms.append(normalize_phone(query))
+    # TODO(#5): `contains` is a LIKE over every contract of the company; a term
+    # or trigram index would turn a rare term's search into a lookup.
     signers = Q()
     for term in dict.fromkeys(terms):
         signers |= Q(signer_search__contains=term)
