@@ -6,11 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from billing.models import BalanceEntry, CompanyBalance, PaymentRequest, TariffPlan
-from companies.serializers import (
-    StrictCharField,
-    UTCDateTimeField,
-    UTCModelSerializer,
-)
+from companies.serializers import StrictCharField
+from ozgecontract.serializers import UTCDateTimeField, UTCModelSerializer
 
 
 class StrictIntegerField(serializers.IntegerField):

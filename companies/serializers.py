@@ -1,8 +1,5 @@
 """API shapes for companies and login; the rules themselves live in services."""
 
-from datetime import UTC
-
-from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_simplejwt.serializers import TokenObtainPairSerializer
@@ -28,21 +25,6 @@ class StrictEmailField(serializers.EmailField):
         if not isinstance(data, str):
             self.fail("not_a_string")
         return super().to_internal_value(data)
-
-
-class UTCDateTimeField(serializers.DateTimeField):
-    """Render in UTC with a Z whatever time zone is active (Almaty, for people)."""
-
-    def __init__(self, *args, **kwargs):
-        kwargs.setdefault("default_timezone", UTC)
-        super().__init__(*args, **kwargs)
-
-
-class UTCModelSerializer(serializers.ModelSerializer):
-    serializer_field_mapping = {
-        **serializers.ModelSerializer.serializer_field_mapping,
-        models.DateTimeField: UTCDateTimeField,
-    }
 
 
 class LoginSerializer(TokenObtainPairSerializer):

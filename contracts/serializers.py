@@ -10,9 +10,9 @@ from django.utils import timezone
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
-from companies.serializers import UTCDateTimeField, UTCModelSerializer
 from contracts.links import signing_url
 from contracts.models import Contract, ContractField
+from ozgecontract.serializers import UTCDateTimeField, UTCModelSerializer
 
 
 class ContractSerializer(UTCModelSerializer):

@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
 from rest_framework import serializers
 
-from companies.serializers import UTCDateTimeField, UTCModelSerializer
+from ozgecontract.serializers import UTCDateTimeField, UTCModelSerializer
 from ozgecontract.validators import normalize_phone, validate_iin
 from signatures.models import Signature
 from signatures.services import CODE_DIGITS, normalize_method

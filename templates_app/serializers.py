@@ -2,7 +2,7 @@
 
 from rest_framework import serializers
 
-from companies.serializers import UTCDateTimeField
+from ozgecontract.serializers import UTCDateTimeField
 
 
 class TemplateSerializer(serializers.Serializer):
