@@ -8,6 +8,7 @@ is a 404, never a 403, so its existence does not leak.
 from django.apps import apps
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from rest_framework import permissions
 
 from ozgecontract.errors import NotFoundError
@@ -42,7 +43,7 @@ def check_company_access(user, company_id: int) -> None:
 
 
 class IsPlatformAdmin(permissions.BasePermission):
-    message = "Only platform administrators may do this."
+    message = gettext_lazy("Only platform administrators may do this.")
 
     def has_permission(self, request, view):
         return is_platform_admin(request.user)
@@ -51,7 +52,7 @@ class IsPlatformAdmin(permissions.BasePermission):
 class IsAdminOrReadOnly(permissions.BasePermission):
     """Authenticated users read; only platform administrators write."""
 
-    message = "Only platform administrators may change this."
+    message = gettext_lazy("Only platform administrators may change this.")
 
     def has_permission(self, request, view):
         if not request.user or not request.user.is_authenticated:

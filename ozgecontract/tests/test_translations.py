@@ -8,6 +8,8 @@ from django.utils import translation
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 
+from ozgecontract.tenancy import IsAdminOrReadOnly
+
 LANGUAGES = ("ru", "kk")
 
 
@@ -110,3 +112,40 @@ def test_drf_message_missing_from_drf_ru_catalog_is_russian():
         serializers.BooleanField().run_validation("maybe")
 
     assert caught.value.detail == ["Значение должно быть логическим (true или false)."]
+
+
+def test_admin_only_endpoint_refuses_a_company_user_in_russian(owner_api, company):
+    response = owner_api.post(
+        "/company-balances", {"company_id": company.pk}, format="json"
+    )
+
+    assert response.status_code == 403
+    assert response.json() == {
+        "detail": "Это могут делать только администраторы платформы.",
+        "code": "permission_denied",
+    }
+
+
+def test_admin_only_endpoint_refuses_a_kazakh_caller_in_kazakh(owner_api, company):
+    response = owner_api.post(
+        "/company-balances",
+        {"company_id": company.pk},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="kk",
+    )
+
+    assert response.status_code == 403
+    assert response.json()["detail"] == "Мұны тек платформа әкімшілері жасай алады."
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("ru", "Изменять это могут только администраторы платформы."),
+        ("kk", "Мұны тек платформа әкімшілері өзгерте алады."),
+        ("en", "Only platform administrators may change this."),
+    ],
+)
+def test_admin_or_read_only_message_is_translated(language, message):
+    with translation.override(language):
+        assert str(IsAdminOrReadOnly.message) == message
