@@ -1125,3 +1125,45 @@ def test_form_with_its_csrf_token_still_passes_the_check(contract, settings):
 
     assert response.status_code == 302
     assert len(sms_outbox(settings)) == 1
+
+
+# --- the page's kept fragments ---------------------------------------------
+
+
+def test_page_addresses_are_the_ones_reverse_gives():
+    from django.urls import reverse
+
+    from signatures.views.signing import _page_urls
+
+    urls = _page_urls("k3y")
+    for name in ("fields", "code", "sign"):
+        assert urls["urls"][name] == reverse(
+            f"signatures:signing-{name}", kwargs={"key": "k3y"}
+        )
+    document = reverse(
+        "signatures:signing-file", kwargs={"key": "k3y", "kind": "contract"}
+    )
+    assert urls["document_url"] == document
+    assert urls["download_url"] == document + "?download=1"
+
+
+def test_kept_fragments_follow_each_pages_language_and_link(contract, company):
+    other = ContractFactory(company=company)
+    pages = {}
+    for language, linked in (("ru", contract), ("en", other), ("kk", contract)):
+        browser = Client(HTTP_USER_AGENT=BROWSER, REMOTE_ADDR="203.0.113.7")
+        browser.cookies["django_language"] = language
+        page = open_link(browser, linked)
+        pages[language] = (page, browser.get(page).content.decode())
+
+    for language, (page, html) in pages.items():
+        assert f'<html lang="{language}">' in html
+        assert f'value="{language}" lang="{language}" title=' in html
+        assert html.count('aria-pressed="true"') == 1
+        assert re.search(rf'value="{language}"[^>]*btn-primary"\s+aria-pressed', html)
+        # Every link on the page is this browser's own.
+        keys = set(re.findall(r"/sign/s/([^/\"]+)/", html))
+        assert keys == {page.split("/")[3]}
+    assert "Get a code by SMS" in pages["en"][1]
+    assert "Get a code by SMS" not in pages["ru"][1]
+    assert pages["ru"][1] != pages["kk"][1]

@@ -236,10 +236,29 @@ def _page_context(link: SigningLink, step: str, *, has_fields: bool) -> dict:
         "masked_phone": mask_phone(signer.get("client_phone", "")),
         "resend_seconds": _resend_seconds(link),
         "resend_time": _resend_time(link),
-        "document_url": file_url(link.key, "contract"),
-        "download_url": file_url(link.key, "contract", download=True),
+        **_page_urls(link.key),
         "ncalayer_url": getattr(settings, "NCALAYER_URL", DEFAULT_NCALAYER_URL),
         "code_ttl_minutes": settings.SIGNING_CODE_TTL_SECONDS // 60,
+    }
+
+
+def _page_urls(key: str) -> dict:
+    """Return the addresses the page's forms and links use, from one `reverse`.
+
+    Every step's address is the page's own plus a suffix (see `urlpatterns`),
+    so one lookup serves them all instead of one `{% url %}` each (a test
+    checks them against `reverse`).
+    """
+    page = reverse("signatures:signing-page", kwargs={"key": key})
+    document = page + "contract.pdf"
+    return {
+        "urls": {
+            "fields": page + "fields/",
+            "code": page + "code/",
+            "sign": page + "sign/",
+        },
+        "document_url": document,
+        "download_url": document + "?download=1",
     }
 
 
