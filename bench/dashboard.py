@@ -13,20 +13,22 @@ logged-in dashboard page, twice:
 The floor is timed alternately with each page; the target is within 4x it.
 """
 
-import contextlib
-import http.client
 import os
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import (
+    alternating_medians_ms,
+    analyze,
+    bulk_contracts,
+    create_owner,
+    gunicorn,
+    http_status,
+    scratch_database,
+    served_env,
+)
 
 CONTRACTS = 10_000
 RUNS = 30
@@ -43,75 +45,37 @@ PAGES = [
 ]
 
 
-def timed(action) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
 def medians_ms(action, floor, runs: int = RUNS) -> tuple[float, float]:
-    """Time `action` and the floor alternately; return both medians in ms.
-
-    Alternating keeps a busy machine from favouring one side.
-    """
+    """Time `action` and the floor alternately; return both medians in ms."""
     action()  # warm caches: templates, URL resolver, connection
     floor()
-    pages, floors = [], []
-    for _ in range(runs):
-        pages.append(timed(action))
-        floors.append(timed(floor))
-    return statistics.median(pages) * 1000, statistics.median(floors) * 1000
+    return alternating_medians_ms(action, floor, runs=runs)
 
 
 def seed():
     """Create one company with 10,000 contracts, half of them signed."""
-    from django.db import connection, transaction
+    from django.db import connection
     from django.utils import timezone
 
-    from companies.models import User
-    from contracts.models import Contract, refresh_signers
     from ozgecontract.tests.factories import CompanyFactory, TemplateFactory
-    from signatures.models import Signature
 
     company = CompanyFactory()
-    owner = User.objects.create_user(
-        email="bench-list@example.kz",
-        password="Bench-Passw0rd!",
-        company=company,
-        role=User.Role.OWNER,
-    )
-    template = TemplateFactory(company=company)
+    owner = create_owner(company=company, email="bench-list@example.kz")
     now = timezone.now()
-    contracts = Contract.objects.bulk_create(
-        Contract(
-            company=company,
-            template=template,
-            number=f"OC-B-{n:05d}",
-            status=Contract.Status.SIGNED if n % 2 else Contract.Status.PENDING,
-            signed_at=now if n % 2 else None,
-        )
-        for n in range(CONTRACTS)
+    # Every pending contract names its expected signer, so each row of the
+    # list has a client.
+    bulk_contracts(
+        template=TemplateFactory(company=company),
+        count=CONTRACTS,
+        number="OC-B-{:05d}",
+        signed_at=lambda n: now if n % 2 else None,
+        client_name=lambda n, contract: f"Клиент {n}",
+        expected_signers=True,
     )
-    Signature.objects.bulk_create(
-        Signature(
-            contract=contract,
-            client_name=f"Клиент {n}",
-            client_iin="850615300129",
-            client_phone="+77011234567",
-            method=Signature.Method.SMS,
-            signed_at=contract.signed_at,
-        )
-        for n, contract in enumerate(contracts)
-    )
-    # bulk_create sends no signals: fill the list's signer columns as the
-    # migration does for existing rows (one signature saved refreshes them).
-    with transaction.atomic():
-        refresh_signers(contract_ids=[contract.pk for contract in contracts])
     if connection.vendor == "postgresql":
         # What autovacuum does soon after a bulk load: without statistics the
         # planner sorts every row for a page of 25.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        analyze()
     return owner
 
 
@@ -153,81 +117,15 @@ def in_process(owner) -> None:
     return client.cookies["sessionid"].value
 
 
-def _database_url(settings_dict) -> str:
-    if settings_dict["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings_dict['NAME']}"
-    user = settings_dict.get("USER") or ""
-    password = settings_dict.get("PASSWORD") or ""
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
-
-
-@contextlib.contextmanager
-def gunicorn():
-    """Serve the project from one gunicorn worker; yield its port."""
-    from django.conf import settings
-    from django.db import connection
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "DEBUG": "False",
-        # The session cookie was signed in this process.
-        "SECRET_KEY": settings.SECRET_KEY,
-        "SECURE_SSL_REDIRECT": "False",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONWARNINGS": "ignore",
-    }
-    command = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "ozgecontract.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-    ]
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while _get(port, "/healthz") != 200:
-            if time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start within 30 s")
-            time.sleep(0.2)
-        yield port
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-
-
-def _get(port: int, url: str, **headers) -> int:
-    try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        conn.request("GET", url, headers=headers)
-        response = conn.getresponse()
-        response.read()
-        conn.close()
-    except OSError:
-        return 0
-    return response.status
-
-
 def over_http(session_cookie: str) -> None:
     from django.db import connection
 
     connection.close()  # the server writes sessions too
-    with gunicorn() as port:
+    with gunicorn(env=served_env()) as port:
 
         def request(url):
             def action():
-                status = _get(port, url, Cookie=f"sessionid={session_cookie}")
+                status = http_status(port, url, Cookie=f"sessionid={session_cookie}")
                 if status != 200:
                     raise SystemExit(f"{url} answered {status} over HTTP")
 
@@ -244,15 +142,10 @@ def main() -> int:
     django.setup()
     from django.db import connection
 
-    workdir = tempfile.TemporaryDirectory(prefix="oc-bench-list-")
-    if connection.vendor == "sqlite":
-        # A file, not memory: the gunicorn worker must see the same rows.
-        connection.settings_dict["TEST"]["NAME"] = str(
-            Path(workdir.name) / "bench.sqlite3"
-        )
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0)
-    try:
+    with (
+        tempfile.TemporaryDirectory(prefix="oc-bench-list-") as workdir,
+        scratch_database(Path(workdir)),
+    ):
         started = time.perf_counter()
         owner = seed()
         seeded = time.perf_counter() - started
@@ -262,9 +155,6 @@ def main() -> int:
         )
         session_cookie = in_process(owner)
         over_http(session_cookie)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        workdir.cleanup()
     return 0
 
 

@@ -12,19 +12,21 @@ The rows: the statistics page, `GET /stats/company/{id}` (the same numbers
 over the API) and the chart's query alone. The page's target is within 4x.
 """
 
-import http.client
 import os
-import signal
-import socket
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import (
+    bulk_contracts,
+    create_owner,
+    gunicorn,
+    http_status,
+    median_ms,
+    scratch_database,
+    served_env,
+)
 
 CONTRACTS = 10_000
 RUNS = 30
@@ -32,14 +34,9 @@ TARGET_RATIO = 4.0
 PAGE = "/dashboard/"
 
 
-def median_ms(action, runs: int = RUNS) -> float:
+def warm_median_ms(action) -> float:
     action()  # warm caches: templates, URL resolver, connection
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings) * 1000
+    return median_ms(action, runs=RUNS)
 
 
 def seed():
@@ -48,52 +45,19 @@ def seed():
 
     from django.utils import timezone
 
-    from companies.models import User
-    from contracts.models import Contract, refresh_signers
     from ozgecontract.tests.factories import CompanyFactory, TemplateFactory
     from signatures.models import Signature
-    from stats.services import recount_companies
 
     company = CompanyFactory()
-    owner = User.objects.create_user(
-        email="bench-stats@example.kz",
-        password="Bench-Passw0rd!",
-        company=company,
-        role=User.Role.OWNER,
-    )
-    template = TemplateFactory(company=company)
+    owner = create_owner(company=company, email="bench-stats@example.kz")
     now = timezone.now()
-
-    def signed_at(n):
-        return now - timedelta(minutes=7 * n) if n % 2 else None
-
-    contracts = Contract.objects.bulk_create(
-        Contract(
-            company=company,
-            template=template,
-            number=f"OC-S-{n:05d}",
-            status=Contract.Status.SIGNED if n % 2 else Contract.Status.PENDING,
-            signed_at=signed_at(n),
-        )
-        for n in range(CONTRACTS)
-    )
-    Signature.objects.bulk_create(
-        Signature(
-            contract=contract,
-            client_name=f"Клиент {n}",
-            client_iin="850615300129",
-            client_phone="+77011234567",
-            method=Signature.Method.ECP if n % 3 == 0 else Signature.Method.SMS,
-            signed_at=contract.signed_at,
-        )
-        for n, contract in enumerate(contracts)
-        if contract.signed_at
-    )
-    # bulk_create skips the services that keep the statistics counters and
-    # the signal that keeps each contract's signer name.
-    recount_companies(company_ids=[company.pk])
-    refresh_signers(
-        contract_ids=[contract.pk for contract in contracts if contract.signed_at]
+    bulk_contracts(
+        template=TemplateFactory(company=company),
+        count=CONTRACTS,
+        number="OC-S-{:05d}",
+        signed_at=lambda n: now - timedelta(minutes=7 * n) if n % 2 else None,
+        client_name=lambda n, contract: f"Клиент {n}",
+        method=lambda n: Signature.Method.ECP if n % 3 == 0 else Signature.Method.SMS,
     )
     return owner
 
@@ -126,12 +90,12 @@ def in_process(owner, bearer: str) -> None:
 
     client = Client()
     client.force_login(owner)
-    floor = median_ms(get(client, "/api/ping"))
+    floor = warm_median_ms(get(client, "/api/ping"))
     rows = [
-        ("statistics page " + PAGE, median_ms(get(client, PAGE))),
+        ("statistics page " + PAGE, warm_median_ms(get(client, PAGE))),
         (
             "GET /stats/company/{id}",
-            median_ms(
+            warm_median_ms(
                 get(
                     Client(),
                     f"/stats/company/{owner.company_id}",
@@ -141,98 +105,34 @@ def in_process(owner, bearer: str) -> None:
         ),
         (
             "chart query alone",
-            median_ms(lambda: signatures_per_day(company_id=owner.company_id)),
+            warm_median_ms(lambda: signatures_per_day(company_id=owner.company_id)),
         ),
     ]
     print_table("In process (Django test client):", floor, rows)
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _database_url(settings_dict) -> str:
-    if settings_dict["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings_dict['NAME']}"
-    user = settings_dict.get("USER") or ""
-    password = settings_dict.get("PASSWORD") or ""
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
-
-
 def over_http(owner, bearer: str, session_cookie: str) -> None:
-    from django.conf import settings
-    from django.db import connection
-
-    port = _free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "DEBUG": "False",
-        # The session and the token were signed in this process.
-        "SECRET_KEY": settings.SECRET_KEY,
-        "SECURE_SSL_REDIRECT": "False",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-        "PYTHONWARNINGS": "ignore",
-    }
-    server = subprocess.Popen(
-        [
-            str(ROOT / ".venv/bin/gunicorn"),
-            "ozgecontract.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            "1",
-            "--log-level",
-            "warning",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-
     def get(url, **headers):
         def action():
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.request("GET", url, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            conn.close()
-            if response.status != 200:
-                raise SystemExit(f"{url} answered {response.status} over HTTP")
+            status = http_status(port, url, **headers)
+            if status != 200:
+                raise SystemExit(f"{url} answered {status} over HTTP")
 
         return action
 
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                get("/healthz")()
-                break
-            except (ConnectionError, OSError):
-                if time.monotonic() > deadline:
-                    raise SystemExit("gunicorn did not start within 30 s") from None
-                time.sleep(0.2)
-
+    with gunicorn(env=served_env()) as port:
         cookie = f"sessionid={session_cookie}"
-        floor = median_ms(get("/api/ping"))
+        floor = warm_median_ms(get("/api/ping"))
         rows = [
-            ("statistics page " + PAGE, median_ms(get(PAGE, Cookie=cookie))),
+            ("statistics page " + PAGE, warm_median_ms(get(PAGE, Cookie=cookie))),
             (
                 "GET /stats/company/{id}",
-                median_ms(
+                warm_median_ms(
                     get(f"/stats/company/{owner.company_id}", Authorization=bearer)
                 ),
             ),
         ]
         print_table("Over HTTP (gunicorn, 1 worker, DEBUG=False):", floor, rows)
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
 
 
 def main() -> int:
@@ -246,17 +146,11 @@ def main() -> int:
     from django.test.utils import setup_test_environment
     from rest_framework_simplejwt.tokens import RefreshToken
 
-    workdir = tempfile.TemporaryDirectory(prefix="oc-bench-stats-")
-    if connection.vendor == "sqlite":
-        # A file, not memory: the gunicorn worker must see the same rows.
-        connection.settings_dict["TEST"]["NAME"] = str(
-            Path(workdir.name) / "bench.sqlite3"
-        )
-
     setup_test_environment()
-    old_name = connection.settings_dict["NAME"]
-    connection.creation.create_test_db(verbosity=0)
-    try:
+    with (
+        tempfile.TemporaryDirectory(prefix="oc-bench-stats-") as workdir,
+        scratch_database(Path(workdir)),
+    ):
         started = time.perf_counter()
         owner = seed()
         seeded = time.perf_counter() - started
@@ -272,9 +166,6 @@ def main() -> int:
         in_process(owner, bearer)
         connection.close()  # let the server's writes (sessions) go through
         over_http(owner, bearer, session_cookie)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
-        workdir.cleanup()
     return 0
 
 

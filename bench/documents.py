@@ -18,13 +18,11 @@ import os
 import shutil
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import ROOT, median_seconds, timed
 
 RUNS = 5
 HTML_TARGET_SECONDS = 1.5
@@ -52,16 +50,6 @@ VALUES = {
     "company_work_schief_sm": "Ғ.Қ. Әлиев",
     "work_name": "Өңделген жұмыстар тізімі",
 }
-
-
-def timed(action) -> float:
-    start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
-
-
-def median_seconds(action, runs: int = RUNS) -> float:
-    return statistics.median(timed(action) for _ in range(runs))
 
 
 def median_cpu_seconds(action, runs: int = RUNS) -> float:
@@ -119,8 +107,10 @@ def main() -> None:
     try:
         render_pdf(template, VALUES, converter="html")  # fonts and imports warm up
         docx = render_docx(template, VALUES)
-        render_only = median_seconds(lambda: render_docx(template, VALUES))
-        html = median_seconds(lambda: render_pdf(template, VALUES, converter="html"))
+        render_only = median_seconds(lambda: render_docx(template, VALUES), runs=RUNS)
+        html = median_seconds(
+            lambda: render_pdf(template, VALUES, converter="html"), runs=RUNS
+        )
         html_cpu = median_cpu_seconds(
             lambda: render_pdf(template, VALUES, converter="html")
         )
@@ -138,11 +128,11 @@ def main() -> None:
             return
         converter = get_converter("libreoffice")
         first = timed(lambda: converter.convert(docx))
-        warm = median_seconds(lambda: converter.convert(docx))
+        warm = median_seconds(lambda: converter.convert(docx), runs=RUNS)
         stop_office()
         profile = workdir / "cold-profile"
         first_cold = timed(lambda: cold_soffice(docx, workdir, profile))
-        cold = median_seconds(lambda: cold_soffice(docx, workdir, profile))
+        cold = median_seconds(lambda: cold_soffice(docx, workdir, profile), runs=RUNS)
         ratio = warm / cold
         verdict = "ok" if ratio < LIBREOFFICE_TARGET_RATIO else "MISSED"
         print(f"  libreoffice, first (starts the office)   {first:7.3f} s")

@@ -7,16 +7,11 @@ a temporary MEDIA_ROOT, so the run leaves nothing behind.
 
 import io
 import os
-import statistics
 import sys
 import tempfile
-import time
-from pathlib import Path
 
+from common import median_seconds, timed
 from pypdf import PdfReader
-
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 RUNS = 5
 SEAL_TARGET_SECONDS = 0.2
@@ -28,15 +23,6 @@ PARAGRAPH = (
     "Мердігер осы келісім-шарттың талаптарына сәйкес жөндеу жұмыстарын "
     "орындауға міндеттенеді. "
 )
-
-
-def median_seconds(action, runs: int = RUNS) -> float:
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings)
 
 
 def sample_pdfs() -> tuple[bytes, bytes]:
@@ -71,16 +57,14 @@ def main() -> int:
         contract, certificate = sample_pdfs()
         merged = merge_pdfs(contract, certificate, title="Договор OC-00001")
 
-        start = time.perf_counter()
-        sealing.platform_seal()
-        first_use = time.perf_counter() - start
+        first_use = timed(sealing.platform_seal)
 
-        merge = median_seconds(lambda: merge_pdfs(contract, certificate))
-        seal = median_seconds(lambda: sealing.seal_pdf(merged))
+        merge = median_seconds(lambda: merge_pdfs(contract, certificate), runs=RUNS)
+        seal = median_seconds(lambda: sealing.seal_pdf(merged), runs=RUNS)
         sealed = sealing.seal_pdf(merged)
-        verify = median_seconds(lambda: sealing.inspect_seal(sealed))
+        verify = median_seconds(lambda: sealing.inspect_seal(sealed), runs=RUNS)
         both = median_seconds(
-            lambda: sealing.seal_pdf(merge_pdfs(contract, certificate))
+            lambda: sealing.seal_pdf(merge_pdfs(contract, certificate)), runs=RUNS
         )
 
     pages = len(PdfReader(io.BytesIO(sealed)).pages)

@@ -2,7 +2,7 @@
 
 The API part starts gunicorn on a free 127.0.0.1 port against a throwaway
 database (an SQLite file in a temporary folder, or, when DATABASE_URL names a
-PostgreSQL server, a fresh `<name>_bench` database that is dropped after),
+PostgreSQL server, Django's `test_<name>` database, dropped after),
 seeds one company with 10,000 contracts, and prints the median time of:
 
 - GET /contracts/token/{token}, GET /contracts/company/{id} (100 rows),
@@ -16,13 +16,10 @@ Every request opens a new connection (gunicorn's sync worker closes them), so
 the floor and the measured requests pay the same network cost.
 """
 
-import http.client
 import json
 import os
 import re
 import secrets
-import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -30,101 +27,37 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common import (
+    PASSWORD,
+    ROOT,
+    alternating_medians_ms,
+    analyze,
+    bulk_contracts,
+    create_owner,
+    gunicorn,
+    http_request,
+    scratch_database,
+    served_env,
+)
 
 CONTRACTS = 10_000
 READ_RUNS = 40
 SIGN_RUNS = 9  # the first signing warms up (platform seal key, fonts) and is dropped
-PASSWORD = "Bench-Passw0rd!"
 TARGETS = {"read": 3.0, "stats": 5.0, "sign": 1.5}
 
 
-# --- the throwaway database and the server ------------------------------------
-
-
-def throwaway_database(workdir: Path) -> tuple[str, callable]:
-    """Return a database URL nobody else uses, and a function that drops it."""
-    url = os.environ.get("DATABASE_URL", "")
-    if not url.startswith(("postgres://", "postgresql://")):
-        return f"sqlite:///{workdir / 'bench.sqlite3'}", lambda: None
-
-    import psycopg2
-
-    parts = urlsplit(url)
-    name = f"{parts.path.lstrip('/') or 'ozgecontract'}_bench"
-    admin_dsn = urlunsplit(parts._replace(path="/postgres"))
-
-    def run(sql: str) -> None:
-        connection = psycopg2.connect(admin_dsn)
-        connection.autocommit = True
-        try:
-            with connection.cursor() as cursor:
-                cursor.execute(sql)
-        finally:
-            connection.close()
-
-    run(f'DROP DATABASE IF EXISTS "{name}"')
-    run(f'CREATE DATABASE "{name}"')
-    return urlunsplit(parts._replace(path=f"/{name}")), lambda: run(
-        f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(port: int) -> subprocess.Popen:
-    command = [
-        str(ROOT / ".venv" / "bin" / "gunicorn"),
-        "ozgecontract.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-    ]
-    log = (Path(os.environ["MEDIA_ROOT"]).parent / "server.log").open("wb")
-    server = subprocess.Popen(
-        command, cwd=ROOT, env=os.environ.copy(), stdout=log, stderr=log
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            if request(port, "GET", "/healthz")[0] == 200:
-                return server
-        except OSError:
-            time.sleep(0.2)
-    server.kill()
-    raise SystemExit("gunicorn did not start within 30 s")
+# --- requests -----------------------------------------------------------------
 
 
 def request(port, method, path, *, body=None, token=None) -> tuple[int, bytes]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     headers = {"User-Agent": "ozgecontract-bench"}
     if body is not None:
         headers["Content-Type"] = "application/json"
     if token:
         headers["Authorization"] = f"Bearer {token}"
-    try:
-        payload = json.dumps(body).encode() if body is not None else None
-        connection.request(method, path, body=payload, headers=headers)
-        response = connection.getresponse()
-        return response.status, response.read()
-    finally:
-        connection.close()
-
-
-def timed(port, path, *, token=None) -> tuple[float, int]:
-    start = time.perf_counter()
-    status, _ = request(port, "GET", path, token=token)
-    return (time.perf_counter() - start) * 1000, status
+    payload = json.dumps(body).encode() if body is not None else None
+    return http_request(port, method, path, body=payload, headers=headers)
 
 
 def median_vs_floor(port, path, *, token=None, runs=READ_RUNS):
@@ -133,14 +66,18 @@ def median_vs_floor(port, path, *, token=None, runs=READ_RUNS):
     The two alternate, so both see the same machine load (other processes
     share the cores while the benchmark runs).
     """
-    status = request(port, "GET", path, token=token)[0]
-    request(port, "GET", "/api/ping")
-    values, floors = [], []
-    for _ in range(runs):
-        floors.append(timed(port, "/api/ping")[0])
-        value, status = timed(port, path, token=token)
-        values.append(value)
-    return statistics.median(values), statistics.median(floors), status
+    statuses = []
+
+    def measured():
+        statuses.append(request(port, "GET", path, token=token)[0])
+
+    def floor():
+        request(port, "GET", "/api/ping")
+
+    measured()
+    floor()
+    floor_ms, value_ms = alternating_medians_ms(floor, measured, runs=runs)
+    return value_ms, floor_ms, statuses[-1]
 
 
 # --- data ---------------------------------------------------------------------
@@ -151,45 +88,22 @@ def seed(sign_runs: int):
     from django.utils import timezone
 
     from billing.models import CompanyBalance
-    from companies.models import User
-    from contracts.models import Contract, refresh_signers
+    from contracts.models import Contract
     from ozgecontract.tests.factories import CompanyFactory, TemplateFactory
     from signatures import services
-    from signatures.models import Signature
     from stats.services import recount_companies
 
     company = CompanyFactory(name="ТОО «Бенчмарк»")
     CompanyBalance.objects.filter(company=company).update(sms_signatures=sign_runs)
-    User.objects.create_user(
-        email="bench@example.kz",
-        password=PASSWORD,
-        company=company,
-        role=User.Role.OWNER,
-    )
+    create_owner(company=company, email="bench@example.kz")
     template = TemplateFactory(company=company, name="Договор подряда")
     now = timezone.now()
-    statuses = [Contract.Status.SIGNED, Contract.Status.PENDING]
-    contracts = Contract.objects.bulk_create(
-        Contract(
-            company=company,
-            template=template,
-            number=f"OC-B-{n:05d}",
-            status=statuses[n % 2],
-            signed_at=now - timedelta(minutes=n) if n % 2 == 0 else None,
-        )
-        for n in range(CONTRACTS)
-    )
-    Signature.objects.bulk_create(
-        Signature(
-            contract=contract,
-            client_name=f"Клиент {contract.number}",
-            client_iin="850615300129",
-            client_phone="+77011234567",
-            method=Signature.Method.SMS,
-            signed_at=contract.signed_at,
-        )
-        for contract in contracts
-        if contract.signed_at
+    contracts = bulk_contracts(
+        template=template,
+        count=CONTRACTS,
+        number="OC-B-{:05d}",
+        signed_at=lambda n: now - timedelta(minutes=n) if n % 2 == 0 else None,
+        client_name=lambda n, contract: f"Клиент {contract.number}",
     )
     to_sign = [
         Contract.objects.create(company=company, template=template, number=f"S-{n}")
@@ -198,17 +112,10 @@ def seed(sign_runs: int):
     # A contract's PDF is made when the contract is created, not when it is signed.
     for contract in to_sign:
         services.contract_document(contract=contract)
-    # bulk_create skips the services that keep the statistics counters and
-    # the signal that keeps each contract's signer name.
+    # Created without the services, so the counters must count them too.
     recount_companies(company_ids=[company.pk])
-    refresh_signers(
-        contract_ids=[contract.pk for contract in contracts if contract.signed_at]
-    )
     # A live database has planner statistics; a freshly bulk-loaded one not yet.
-    from django.db import connection
-
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    analyze()
     return company, contracts[1], to_sign
 
 
@@ -305,12 +212,10 @@ def row(label, value, base, target) -> str:
 
 def api_benchmark() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="ozgecontract-bench-"))
-    database_url, drop_database = throwaway_database(workdir)
     outbox = workdir / "sms"
     os.environ.update(
         {
             "DJANGO_SETTINGS_MODULE": "ozgecontract.settings",
-            "DATABASE_URL": database_url,
             "DEBUG": "False",
             "SECRET_KEY": secrets.token_urlsafe(50),
             "ALLOWED_HOSTS": "127.0.0.1,localhost",
@@ -327,62 +232,53 @@ def api_benchmark() -> None:
     import django
 
     django.setup()
-    from django.core.management import call_command
     from django.db import connection, connections
 
-    server = None
-    try:
-        call_command("migrate", verbosity=0)
+    with scratch_database(workdir), (workdir / "server.log").open("wb") as log:
         started = time.perf_counter()
         company, token_contract, to_sign = seed(SIGN_RUNS)
         seeded = time.perf_counter() - started
         vendor = connection.vendor
         connections.close_all()
 
-        port = free_port()
-        server = start_server(port)
-        status, body = request(
-            port,
-            "POST",
-            "/auth/token",
-            body={"email": "bench@example.kz", "password": PASSWORD},
-        )
-        if status != 200:
-            raise SystemExit(f"POST /auth/token answered {status}: {body[:200]}")
-        jwt = json.loads(body)["access"]
+        with gunicorn(env=served_env(), log=log) as port:
+            status, body = request(
+                port,
+                "POST",
+                "/auth/token",
+                body={"email": "bench@example.kz", "password": PASSWORD},
+            )
+            if status != 200:
+                raise SystemExit(f"POST /auth/token answered {status}: {body[:200]}")
+            jwt = json.loads(body)["access"]
 
-        reads = [
-            (
-                "GET /contracts/token/{token}",
-                f"/contracts/token/{token_contract.contract_token}",
-                None,
-                "read",
-            ),
-            (
-                "GET /contracts/company/{id} (100 rows)",
-                f"/contracts/company/{company.pk}",
-                jwt,
-                "read",
-            ),
-            (
-                f"GET /stats/company/{{id}} ({CONTRACTS:,})",
-                f"/stats/company/{company.pk}",
-                jwt,
-                "stats",
-            ),
-        ]
-        measured = []
-        for label, path, token, kind in reads:
-            value, floor, status = median_vs_floor(port, path, token=token)
-            measured.append((label, value if status == 200 else None, floor, kind))
-        stats_check = check_statistics(port, company.pk, jwt)
-        sign_times, render_times = time_signing(port, to_sign, outbox)
+            reads = [
+                (
+                    "GET /contracts/token/{token}",
+                    f"/contracts/token/{token_contract.contract_token}",
+                    None,
+                    "read",
+                ),
+                (
+                    "GET /contracts/company/{id} (100 rows)",
+                    f"/contracts/company/{company.pk}",
+                    jwt,
+                    "read",
+                ),
+                (
+                    f"GET /stats/company/{{id}} ({CONTRACTS:,})",
+                    f"/stats/company/{company.pk}",
+                    jwt,
+                    "stats",
+                ),
+            ]
+            measured = []
+            for label, path, token, kind in reads:
+                value, floor, status = median_vs_floor(port, path, token=token)
+                measured.append((label, value if status == 200 else None, floor, kind))
+            stats_check = check_statistics(port, company.pk, jwt)
+            sign_times, render_times = time_signing(port, to_sign, outbox)
         connections.close_all()
-    finally:
-        if server is not None:
-            server.send_signal(signal.SIGTERM)
-            server.wait(timeout=30)
-        drop_database()
 
     print(
         f"API on gunicorn (1 sync worker), {vendor}, {CONTRACTS:,} contracts "
@@ -410,7 +306,7 @@ def api_benchmark() -> None:
 def other_benchmarks() -> None:
     """Run every other script in bench/ (documents, dashboard, signing page)."""
     for script in sorted(Path(__file__).parent.glob("*.py")):
-        if script.name == Path(__file__).name:
+        if script.name in {Path(__file__).name, "common.py"}:
             continue
         print(f"\n== bench/{script.name}", flush=True)
         subprocess.run([sys.executable, str(script)], cwd=ROOT, check=False)
