@@ -23,13 +23,9 @@ from companies.forms import (
 )
 from companies.models import User
 from ozgecontract.errors import DomainError
+from ozgecontract.http import posted
 
 DASHBOARD_URL = "/dashboard/"
-
-
-def _posted(request):
-    """Return the POST data to bind a form to, even when it is empty."""
-    return request.POST if request.method == "POST" else None
 
 
 def home(request):
@@ -43,7 +39,7 @@ def signup(request):
     if request.user.is_authenticated:
         return redirect(DASHBOARD_URL)
 
-    form = SignupForm(_posted(request))
+    form = SignupForm(posted(request))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -122,7 +118,7 @@ def company_profile(request):
         "phone": company.phone,
         "email": company.email,
     }
-    form = CompanyProfileForm(_posted(request), initial=initial)
+    form = CompanyProfileForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_company(
@@ -141,7 +137,7 @@ def company_profile(request):
 def member_list(request):
     company = request.user.company
 
-    form = InviteMemberForm(_posted(request))
+    form = InviteMemberForm(posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             member = services.invite_member(

@@ -30,6 +30,7 @@ from contracts.forms import (
 )
 from contracts.models import Contract
 from ozgecontract.errors import DomainError
+from ozgecontract.http import posted, wants_json
 from ozgecontract.tenancy import scope_to_company
 from signatures import services as signature_services
 from signatures.models import Signature
@@ -40,10 +41,6 @@ logger = logging.getLogger(__name__)
 
 PAGE_SIZE = 25
 BULK_BATCH_ROWS = 10
-
-
-def _posted(request):
-    return request.POST if request.method == "POST" else None
 
 
 def _load_contract(request, contract_id: int) -> Contract:
@@ -133,7 +130,7 @@ def contract_new(request):
     template = _load_template(templates, template_id)
 
     settings_list = template_field_settings(template)
-    form = NewContractForm(_posted(request), field_settings=settings_list)
+    form = NewContractForm(posted(request), field_settings=settings_list)
     if request.method == "POST" and form.is_valid():
         try:
             contract = _create_contract(request, template=template, form=form)
@@ -336,7 +333,7 @@ def _signature_file(request, signature: Signature, make, prefix: str):
 def contract_bulk(request):
     templates = _company_templates(request)
 
-    form = BulkUploadForm(_posted(request), request.FILES or None, templates=templates)
+    form = BulkUploadForm(posted(request), request.FILES or None, templates=templates)
     if request.method == "POST" and form.is_valid():
         template = form.cleaned_data["template"]
         upload = form.cleaned_data["file"]
@@ -346,14 +343,14 @@ def contract_bulk(request):
         except DomainError as exc:
             form.add_error("file", exc.detail)
         else:
-            if _wants_json(request):
+            if wants_json(request):
                 # The browser creates the rows in batches to show progress.
                 rows = [[line, cells] for line, cells in sheet.rows]
                 body = {"template": template.pk, "header": sheet.header, "rows": rows}
                 return JsonResponse(body)
             return _bulk_report(request, form=form, template=template, sheet=sheet)
 
-    if request.method == "POST" and _wants_json(request):
+    if request.method == "POST" and wants_json(request):
         errors = {name: list(errors) for name, errors in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
     context = {
@@ -386,10 +383,6 @@ def _bulk_report(request, *, form, template, sheet):
         "refused": len(results) - created,
     }
     return render(request, "contracts/bulk_report.html", context)
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 @company_required

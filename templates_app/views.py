@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from companies.decorators import company_required
 from companies.forms import apply_service_error
 from ozgecontract.errors import DomainError
+from ozgecontract.http import posted, wants_json
 from ozgecontract.tenancy import scope_to_company
 from templates_app import services
 from templates_app.fields import save_field_settings, template_field_settings
@@ -27,10 +28,6 @@ from templates_app.models import Template
 PAGE_SIZE = 25
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
-
-
 def _templates(request):
     return scope_to_company(Template.objects.all(), request.user)
 
@@ -38,10 +35,6 @@ def _templates(request):
 def _load_template(request, template_id: int) -> Template:
     """Return the caller's template; another company's is a 404."""
     return get_object_or_404(_templates(request), pk=template_id)
-
-
-def _wants_json(request) -> bool:
-    return "application/json" in request.headers.get("Accept", "")
 
 
 @company_required
@@ -56,7 +49,7 @@ def template_list(request):
 
 @company_required
 def template_upload(request):
-    form = TemplateUploadForm(_posted(request), request.FILES or None)
+    form = TemplateUploadForm(posted(request), request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
             template = services.upload_template(
@@ -73,11 +66,11 @@ def template_upload(request):
                 _("The template is uploaded; check the fields found in it."),
             )
             url = reverse("templates_app:template-detail", args=[template.pk])
-            if _wants_json(request):
+            if wants_json(request):
                 return JsonResponse({"redirect": url})
             return redirect(url)
 
-    if request.method == "POST" and _wants_json(request):
+    if request.method == "POST" and wants_json(request):
         errors = {name: list(messages_) for name, messages_ in form.errors.items()}
         return JsonResponse({"errors": errors}, status=400)
     return render(request, "templates_app/upload.html", {"form": form})
