@@ -47,16 +47,3 @@ class IsPlatformAdmin(permissions.BasePermission):
 
     def has_permission(self, request, view):
         return is_platform_admin(request.user)
-
-
-class IsAdminOrReadOnly(permissions.BasePermission):
-    """Authenticated users read; only platform administrators write."""
-
-    message = gettext_lazy("Only platform administrators may change this.")
-
-    def has_permission(self, request, view):
-        if not request.user or not request.user.is_authenticated:
-            return False
-        if request.method in permissions.SAFE_METHODS:
-            return True
-        return is_platform_admin(request.user)
