@@ -21,6 +21,7 @@ from billing.models import BalanceEntry, PaymentRequest, SignatureKind
 from companies.decorators import company_required, owner_required
 from companies.forms import apply_service_error
 from ozgecontract.errors import DomainError, NotFoundError, StateConflictError
+from ozgecontract.http import posted
 
 LEDGER_PAGE_SIZE = 25
 PAYMENTS_PAGE_SIZE = 25
@@ -182,7 +183,7 @@ def _render_choice(request, form):
 @owner_required
 def purchase(request):
     """Let the owner choose counts (GET) and see the plan and price (POST)."""
-    form = PurchaseForm(request.POST or None)
+    form = PurchaseForm(posted(request))
     if request.method == "POST" and form.is_valid():
         return _render_preview(request, form.cleaned_data)
     return _render_choice(request, form)

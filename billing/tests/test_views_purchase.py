@@ -166,6 +166,15 @@ def test_bad_counts_are_refused_on_their_field(client, owner, small, data, field
     assert list(response.context["form"].errors) == [field]
 
 
+def test_an_empty_post_is_refused_on_both_fields(client, owner, small):
+    client.force_login(owner)
+
+    response = client.post(URL, {})
+
+    assert response.status_code == 200
+    assert sorted(response.context["form"].errors) == ["ecp_count", "sms_count"]
+
+
 def test_zero_of_both_kinds_is_refused(client, owner, small):
     client.force_login(owner)
 
