@@ -122,6 +122,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(
         {"transaction_mode": "IMMEDIATE", "timeout": 20}
     )
+# "default" holds the per-process counters (login lockout, link-by-SMS and
+# verification limits): point it at a shared cache when running several
+# workers. Page fragments (`{% cache %}`: the dashboard and signing-page
+# chrome, built only from code and catalogs) stay in each process's memory, so
+# a deploy never serves markup of the previous release.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "template_fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "template-fragments",
+        "TIMEOUT": None,
+    },
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "companies.User"
