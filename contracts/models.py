@@ -3,8 +3,6 @@ import uuid
 from django.apps import apps
 from django.db import models
 from django.db.models import F
-from django.db.models.signals import post_delete, post_save
-from django.dispatch import receiver
 from django.utils import timezone
 
 
@@ -150,7 +148,11 @@ def normalize_search_text(value: str) -> str:
 
 
 def refresh_signers(*, contract_ids) -> None:
-    """Recompute the signer name and search text of the given contracts."""
+    """Recompute the signer name and search text of the given contracts.
+
+    The signature services call it in the transaction of every change to a
+    signer; rows written around them (fixtures, bulk loads) need a call too.
+    """
     signature_model = apps.get_model("signatures", "Signature")
     signers = {pk: [] for pk in contract_ids}
     # The completed signature first, then the newest expected signer.
@@ -168,11 +170,3 @@ def refresh_signers(*, contract_ids) -> None:
                 " ".join(" ".join(signer) for signer in found)
             ),
         )
-
-
-@receiver(post_save, sender="signatures.Signature")
-@receiver(post_delete, sender="signatures.Signature")
-def _signature_changed(sender, instance, **kwargs):
-    # A derived index, not a business rule: every way a signature is written
-    # (services, admin, API) must keep the list and its search in step.
-    refresh_signers(contract_ids=[instance.contract_id])

@@ -6,6 +6,7 @@ deletes them here. An expected signer (not signed yet) may be deleted.
 
 from django.contrib import admin
 
+from signatures import services
 from signatures.models import AuditEvent, Signature, SigningCode
 
 
@@ -52,6 +53,11 @@ class SignatureAdmin(ReadOnlyAdmin):
         if obj is not None and obj.is_signed:
             return False
         return super().has_delete_permission(request, obj)
+
+    def delete_model(self, request, obj):
+        # Through the service: it refuses a completed signature under a row
+        # lock and keeps the contract's signer columns in step.
+        services.delete_expected_signer(signature=obj)
 
     def get_actions(self, request):
         # Bulk delete would skip the per-object check above.

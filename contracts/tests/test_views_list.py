@@ -14,6 +14,7 @@ from ozgecontract.tests.factories import (
     SignatureFactory,
     TemplateFactory,
 )
+from signatures import services as signature_services
 
 URL = "/dashboard/contracts/"
 
@@ -211,11 +212,17 @@ def test_search_folds_cyrillic_and_kazakh_case(owner_client, company):
 @pytest.mark.django_db
 def test_list_and_search_follow_the_signers(owner_client, company):
     contract = ContractFactory(company=company, number="OC-1")
-    expected = SignatureFactory(contract=contract, client_name="Ожидаемый Один")
+    expected = signature_services.create_expected_signer(
+        contract=contract,
+        client_name="Ожидаемый Один",
+        client_iin="850615300129",
+        client_phone="+77011234567",
+        method="sms",
+    )
 
     assert found_names(owner_client, "ожидаемый") == [("OC-1", "Ожидаемый Один")]
 
-    expected.delete()
+    signature_services.delete_expected_signer(signature=expected)
     assert numbers(owner_client.get(URL, {"q": "ожидаемый"})) == []
     assert found_names(owner_client, "") == [("OC-1", "")]
 

@@ -5,7 +5,7 @@ from django.core.files.base import ContentFile
 
 from billing.models import CompanyBalance, TariffPlan
 from companies.models import Company, User
-from contracts.models import Contract, ContractField
+from contracts.models import Contract, ContractField, refresh_signers
 from signatures.models import Signature
 from templates_app.models import Template
 
@@ -86,6 +86,14 @@ class SignatureFactory(factory.django.DjangoModelFactory):
     client_iin = "850615300129"
     client_phone = "+77011234567"
     method = Signature.Method.SMS
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        # The signature services keep the contract's signer columns in step;
+        # a factory writes around them, so it refreshes them itself.
+        signature = super()._create(model_class, *args, **kwargs)
+        refresh_signers(contract_ids=[signature.contract_id])
+        return signature
 
 
 class TariffPlanFactory(factory.django.DjangoModelFactory):

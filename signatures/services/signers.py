@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
-from contracts.models import Contract
+from contracts.models import Contract, refresh_signers
 from ozgecontract.errors import InvalidInputError, StateConflictError
 from ozgecontract.validators import is_valid_iin, normalize_phone
 from signatures import selectors
@@ -126,6 +126,7 @@ def create_expected_signer(
         raise StateConflictError(
             _("The contract already has an expected signer."), code="signer_exists"
         ) from exc
+    refresh_signers(contract_ids=[locked.pk])
     logger.info(
         "expected signer recorded signature=%s contract=%s", signature.pk, locked.pk
     )
@@ -142,6 +143,7 @@ def delete_expected_signer(*, signature: Signature) -> None:
             code="signature_completed",
         )
     locked.delete()
+    refresh_signers(contract_ids=[locked.contract_id])
     logger.info(
         "expected signer deleted signature=%s contract=%s",
         signature.pk,

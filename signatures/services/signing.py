@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from billing.services import spend_signature_unit
-from contracts.models import Contract
+from contracts.models import Contract, refresh_signers
 from ozgecontract.errors import StateConflictError
 from signatures import selectors
 from signatures.ecp import CertificateFacts, verify_cms
@@ -69,6 +69,7 @@ def _record_signature(
             _("The contract is already signed."), code="contract_signed"
         ) from exc
 
+    refresh_signers(contract_ids=[contract.pk])
     spend_signature_unit(
         company_id=contract.company_id, kind=method, signature=signature
     )

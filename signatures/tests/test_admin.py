@@ -105,6 +105,10 @@ def test_an_expected_signer_may_be_deleted(admin_client_logged_in, evidence):
 
     assert response.status_code == 302
     assert not Signature.objects.filter(pk=expected.pk).exists()
+    expected.contract.refresh_from_db()
+    # Through the service: the contract list no longer shows or finds them.
+    assert expected.contract.signer_name == ""
+    assert expected.contract.signer_search == ""
 
 
 def test_audit_events_cannot_be_deleted(admin_client_logged_in, evidence):

@@ -24,6 +24,7 @@ from ozgecontract.tests.factories import (
     ContractFieldFactory,
     SignatureFactory,
 )
+from signatures import services
 from signatures.models import AuditEvent, Signature, SigningCode
 from signatures.sms import SmsBackend, SmsSendError
 from signatures.tests.conftest import (
@@ -764,7 +765,7 @@ def test_phone_other_than_the_expected_signers_is_refused(browser, contract, set
 
 
 def test_expected_signer_prefills_name_and_phone(browser, contract):
-    Signature.objects.create(
+    services.create_expected_signer(
         contract=contract,
         client_name="Петров Пётр",
         client_iin=VALID_IIN,
