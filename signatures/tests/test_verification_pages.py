@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ImproperlyConfigured
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
@@ -262,6 +263,41 @@ def test_qr_target_of_a_signed_pdf_that_cannot_be_built_still_shows_the_signer(
     assert response.status_code == 200
     assert "Подписант Без Файла" in html
     assert 'data-status="signed"' in html
+
+
+def test_qr_target_still_shows_the_signer_when_sealing_is_broken(
+    client, db, monkeypatch
+):
+    # A broken seal key or storage is not a DomainError; the public page the
+    # QR code opens must still say who signed, only without the file's hash.
+    def broken(**kwargs):
+        raise ImproperlyConfigured("seal key missing")
+
+    monkeypatch.setattr("signatures.services.documents.build_signed_pdf", broken)
+    contract_pdf = html_to_pdf("<h1>Договор OC-00095</h1>")
+    contract = ContractFactory(
+        status=Contract.Status.SIGNED,
+        number="OC-00095",
+        document_status=Contract.DocumentStatus.READY,
+        document_sha256=hashlib.sha256(contract_pdf).hexdigest(),
+    )
+    contract.generated_pdf.save("contract.pdf", ContentFile(contract_pdf))
+    signature = SignatureFactory(
+        contract=contract,
+        signed_at=timezone.now(),
+        document_sha256=contract.document_sha256,
+        client_name="Подписант Без Печати",
+    )
+
+    response = client.get(f"/verify/{contract.contract_token}/")
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "Подписант Без Печати" in html
+    assert 'data-status="signed"' in html
+    signature.refresh_from_db()
+    assert signature.signed_at is not None
+    assert signature.signed_pdf_sha256 == ""
 
 
 def test_a_signed_pdf_that_cannot_be_built_gets_a_friendly_page(client, db):

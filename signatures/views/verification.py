@@ -268,6 +268,10 @@ def _ensure_signed_pdf_hash(found) -> None:
         logger.warning(
             "signed PDF unavailable contract=%s: %s", found.contract.pk, exc.code
         )
+    except Exception:
+        # A broken seal key or storage must not take down the page that says
+        # who signed; the download reports the failure, this page only logs it.
+        logger.exception("signed PDF not built contract=%s", found.contract.pk)
 
 
 @require_GET
