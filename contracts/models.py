@@ -166,7 +166,16 @@ def refresh_signers(*, contract_ids) -> None:
     for contract_id, found in signers.items():
         Contract.objects.filter(pk=contract_id).update(
             signer_name=found[0][0] if found else "",
-            signer_search=normalize_search_text(
-                " ".join(" ".join(signer) for signer in found)
-            ),
+            signer_search=signer_search_text(found),
         )
+
+
+def signer_search_text(signers) -> str:
+    """Join the signers' details one per line, each folded for search.
+
+    A folded query never holds a line break, so it cannot match across two
+    details ("Иван 85" does not find Иван with an IIN starting 85).
+    """
+    return "\n".join(
+        normalize_search_text(detail) for signer in signers for detail in signer
+    )

@@ -16,10 +16,14 @@ def fill_signers(apps, schema_editor):
     for contract_id, name, iin, phone in rows.iterator(chunk_size=2000):
         signers.setdefault(contract_id, []).append((name, iin, phone))
     for contract_id, found in signers.items():
-        text = " ".join(" ".join(signer) for signer in found)
+        # One detail per line, as `contracts.models.signer_search_text` keeps them.
+        text = "\n".join(
+            " ".join(str(detail or "").split()).casefold()
+            for signer in found
+            for detail in signer
+        )
         Contract.objects.filter(pk=contract_id).update(
-            signer_name=found[0][0],
-            signer_search=" ".join(text.split()).casefold(),
+            signer_name=found[0][0], signer_search=text
         )
 
 

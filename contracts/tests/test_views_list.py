@@ -210,6 +210,22 @@ def test_search_folds_cyrillic_and_kazakh_case(owner_client, company):
 
 
 @pytest.mark.django_db
+def test_search_never_matches_across_two_details(owner_client, company):
+    contract = ContractFactory(company=company, number="OC-1")
+    SignatureFactory(
+        contract=contract, client_name="Иванов Иван", client_iin="850615300129"
+    )
+
+    def found(query):
+        return numbers(owner_client.get(URL, {"q": query}))
+
+    assert found("Иван") == ["OC-1"]
+    assert found("8506") == ["OC-1"]
+    assert found("Иван 85") == []
+    assert found("300129 +7701") == []
+
+
+@pytest.mark.django_db
 def test_list_and_search_follow_the_signers(owner_client, company):
     contract = ContractFactory(company=company, number="OC-1")
     expected = signature_services.create_expected_signer(
