@@ -1,9 +1,19 @@
 """Guards every contract write starts with: lock the row, check the status."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from contracts.models import Contract
 from ozgecontract.errors import StateConflictError
+
+# The status as a word inside a sentence, lower case: the status filter's
+# labels are capitalised headings.
+_STATUS_IN_SENTENCE = {
+    Contract.Status.PENDING: pgettext_lazy("contract status", "awaiting signature"),
+    Contract.Status.SIGNED: pgettext_lazy("contract status", "signed"),
+    Contract.Status.CANCELLED: pgettext_lazy("contract status", "cancelled"),
+    Contract.Status.EXPIRED: pgettext_lazy("contract status", "expired"),
+}
 
 
 def lock_contract(contract: Contract) -> Contract:
@@ -25,6 +35,6 @@ def ensure_pending(contract: Contract) -> None:
     if status != Contract.Status.PENDING:
         raise StateConflictError(
             _("The contract is %(status)s and can no longer be changed.")
-            % {"status": status},
+            % {"status": _STATUS_IN_SENTENCE.get(status, status)},
             code=f"contract_{status}",
         )

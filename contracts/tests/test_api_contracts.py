@@ -540,6 +540,43 @@ def test_cancel_of_an_expired_contract_is_409(owner_api, contract):
     assert response.json()["code"] == "contract_expired"
 
 
+@pytest.mark.parametrize(
+    ("language", "detail"),
+    [
+        ("ru", "Договор в статусе «отменён», его больше нельзя изменить."),
+        (
+            "kk",
+            "Келісім-шарт «болдырылмады» мәртебесінде, оны енді өзгертуге болмайды.",
+        ),
+        ("en", "The contract is cancelled and can no longer be changed."),
+    ],
+)
+def test_second_cancel_names_the_status_in_the_callers_language(
+    owner_api, contract, language, detail
+):
+    owner_api.post(f"/contracts/{contract.pk}/cancel")
+
+    response = owner_api.post(
+        f"/contracts/{contract.pk}/cancel", HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    assert response.status_code == 409
+    assert response.json() == {"detail": detail, "code": "contract_cancelled"}
+
+
+def test_cancel_of_an_expired_contract_names_the_status_in_russian(owner_api, contract):
+    contract.expires_at = timezone.now() - timedelta(seconds=1)
+    contract.save()
+
+    response = owner_api.post(
+        f"/contracts/{contract.pk}/cancel", HTTP_ACCEPT_LANGUAGE="ru"
+    )
+
+    assert response.json()["detail"] == (
+        "Договор в статусе «истёк», его больше нельзя изменить."
+    )
+
+
 def test_outsider_cannot_cancel(outsider_api, contract):
     assert outsider_api.post(f"/contracts/{contract.pk}/cancel").status_code == 404
 
