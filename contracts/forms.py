@@ -15,11 +15,27 @@ VALUE_PREFIX = "value__"
 
 class ContractFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=[])
-    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=100,
+        error_messages={
+            "max_length": _(
+                "Shorten the search to %(limit_value)d characters or fewer."
+            ),
+            "null_characters_not_allowed": _(
+                "Type the search again without control characters."
+            ),
+        },
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["status"].choices = [("", _("All statuses")), *status_choices()]
+
+    def search_shown(self) -> str:
+        """Return the search as typed, for the box, even when it was refused."""
+        return (self.data.get("q") or "").replace("\x00", "")
 
 
 def status_choices():

@@ -5,6 +5,7 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -71,13 +72,18 @@ def contract_list(request):
     status = form.cleaned_data.get("status", "")
     query = form.cleaned_data.get("q", "")
 
-    page, rows = search.get_dashboard_page(
-        user=request.user,
-        status=status,
-        query=query,
-        number=request.GET.get("page"),
-        per_page=PAGE_SIZE,
-    )
+    if form.has_error("q"):
+        # A search that cannot run lists nothing: listing every contract
+        # would read as if the term matched them all.
+        page, rows = Paginator([], PAGE_SIZE).page(1), []
+    else:
+        page, rows = search.get_dashboard_page(
+            user=request.user,
+            status=status,
+            query=query,
+            number=request.GET.get("page"),
+            per_page=PAGE_SIZE,
+        )
     filters = request.GET.copy()
     filters.pop("page", None)
 

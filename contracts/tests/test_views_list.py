@@ -336,3 +336,83 @@ def test_a_rare_search_term_needs_no_count(owner_client, company):
     response = owner_client.get(URL, {"q": "редкий"})
     assert numbers(response) == ["RARE"]
     assert response.context["page"].paginator.count == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "error"),
+    [
+        ("ru", "Сократите поиск до 100 символов."),
+        ("kk", "Іздеуді 100 таңбаға дейін қысқартыңыз."),
+        ("en", "Shorten the search to 100 characters or fewer."),
+    ],
+)
+@pytest.mark.django_db
+def test_a_too_long_search_is_refused_and_kept_in_the_box(
+    owner_client, company, language, error
+):
+    ContractFactory(company=company, number="OC-1")
+    term = "Иванов <b>" + "я" * 100
+
+    response = owner_client.get(URL, {"q": term}, HTTP_ACCEPT_LANGUAGE=language)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert numbers(response) == []
+    assert f'value="Иванов &lt;b&gt;{"я" * 100}"' in body
+    assert "<b>" not in body
+    assert f'data-testid="search-error">{error}</div>' in body
+    assert 'class="form-control is-invalid"' in body
+
+
+@pytest.mark.parametrize(
+    ("language", "error"),
+    [
+        ("ru", "Введите поиск заново, без управляющих символов."),
+        ("kk", "Іздеуді басқару таңбаларынсыз қайта енгізіңіз."),
+        ("en", "Type the search again without control characters."),
+    ],
+)
+@pytest.mark.django_db
+def test_a_search_with_a_null_character_is_refused(
+    owner_client, company, language, error
+):
+    contract = ContractFactory(company=company, number="OC-1")
+    SignatureFactory(contract=contract, client_name="Иванов Иван")
+
+    response = owner_client.get(URL + "?q=Иванов%00", HTTP_ACCEPT_LANGUAGE=language)
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert numbers(response) == []
+    assert 'value="Иванов"' in body
+    assert "\x00" not in body
+    assert f'data-testid="search-error">{error}</div>' in body
+
+
+@pytest.mark.django_db
+def test_a_refused_search_keeps_the_status_and_says_why_nothing_is_listed(
+    owner_client, company
+):
+    ContractFactory(company=company, number="OC-1", status="signed")
+
+    response = owner_client.get(
+        URL, {"q": "x" * 101, "status": "signed"}, HTTP_ACCEPT_LANGUAGE="en"
+    )
+
+    body = response.content.decode()
+    assert numbers(response) == []
+    assert '<option value="signed" selected>' in body
+    assert "Correct the search to list contracts." in body
+    assert "No contracts yet" not in body
+
+
+@pytest.mark.django_db
+def test_a_search_of_exactly_100_characters_still_runs(owner_client, company):
+    ContractFactory(company=company, number="OC-1")
+
+    response = owner_client.get(URL, {"q": "я" * 100}, HTTP_ACCEPT_LANGUAGE="en")
+
+    body = response.content.decode()
+    assert numbers(response) == []
+    assert "No contract matches." in body
+    assert 'data-testid="search-error"' not in body
