@@ -1,10 +1,13 @@
 import io
+import re
 
 from django.core.management import call_command
 
 from billing.models import CompanyBalance, TariffPlan
 from companies.models import Company, User
 from contracts.models import Contract
+from ozgecontract.management.commands.demo import VALUES
+from templates_app.models import Template
 
 
 def run_demo() -> str:
@@ -33,3 +36,53 @@ def test_demo_is_idempotent_and_prints_the_login_and_link(db, settings):
     labelled = contract.fields.get(field_name="company_work")
     assert (labelled.label, labelled.required) == ("Наименование подрядчика", True)
     assert contract.fields.get(field_name="summ").value == "1 500 000"
+
+
+def test_every_field_of_the_demo_contract_has_a_russian_label(db):
+    run_demo()
+    contract = Contract.objects.get()
+
+    labels = dict(contract.fields.values_list("field_name", "label"))
+    settings = contract.template.field_settings
+
+    assert set(labels) == set(contract.template.fields)
+    assert all(settings[name]["label"] for name in contract.template.fields)
+    assert all(re.search("[А-Яа-яЁё]", label) for label in labels.values())
+    assert labels["summ"] == "Цена договора, тенге"
+    assert labels["nds"] == "НДС"
+    assert labels["work"] == "Работы по договору"
+
+
+def test_a_second_run_duplicates_no_template_or_field(db):
+    run_demo()
+    contract = Contract.objects.get()
+    fields = list(contract.fields.values_list("pk", "field_name", "label"))
+    settings = contract.template.field_settings
+
+    run_demo()
+
+    assert Template.objects.count() == 1
+    assert Contract.objects.get() == contract
+    assert list(contract.fields.values_list("pk", "field_name", "label")) == fields
+    assert Template.objects.get().field_settings == settings
+
+
+def test_a_demo_loaded_before_the_labels_gets_them_and_keeps_the_companys(db):
+    run_demo()
+    contract = Contract.objects.get()
+    template = contract.template
+    # As an earlier demo left it: company fields unlabelled, one label edited.
+    old = {k: v for k, v in template.field_settings.items() if k not in VALUES}
+    old["company_work"] = {**old["company_work"], "label": "Подрядчик (ТОО/ИП)"}
+    Template.objects.filter(pk=template.pk).update(field_settings=old)
+    contract.fields.filter(field_name__in=VALUES).update(label="")
+    contract.fields.filter(field_name="company_work").update(label="Подрядчик")
+
+    run_demo()
+
+    template.refresh_from_db()
+    assert template.field_settings["summ"]["label"] == "Цена договора, тенге"
+    assert template.field_settings["company_work"]["label"] == "Подрядчик (ТОО/ИП)"
+    labels = dict(contract.fields.values_list("field_name", "label"))
+    assert labels["summ"] == "Цена договора, тенге"
+    assert labels["company_work"] == "Подрядчик"

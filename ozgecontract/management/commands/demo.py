@@ -50,6 +50,16 @@ VALUES = {
 }
 
 
+# Every placeholder of the sample has a Russian label, (label, type, required):
+# a field without one is shown by its name ("Summ", "Nds"), which a Russian or
+# Kazakh client cannot read. These are the company's, filled from VALUES.
+COMPANY_FIELDS = {
+    "work": ("Работы по договору", "text", False),
+    "work_name": ("Наименование работ", "text", False),
+    "summ": ("Цена договора, тенге", "text", False),
+    "nds": ("НДС", "text", False),
+    "ist_fin": ("Источник финансирования", "text", False),
+}
 # The sample's contractor («Подрядчик») is the client: these are the fields the
 # client fills on the signing page, with the labels and rules it is shown.
 CLIENT_FIELDS = {
@@ -73,6 +83,8 @@ CLIENT_FIELDS = {
     "company_work_rs": ("Расчётный счёт (IBAN)", "text", True),
     "company_work_ks": ("Корреспондентский счёт", "text", False),
 }
+FIELDS = {**COMPANY_FIELDS, **CLIENT_FIELDS}
+TEMPLATE_NAME = "Договор подряда (демо)"
 
 
 class Command(BaseCommand):
@@ -117,22 +129,37 @@ class Command(BaseCommand):
             )
 
     def _template(self, company: Company) -> Template:
-        template = company.templates.filter(name="Договор подряда (демо)").first()
-        if template is not None:
-            return template
         owner = company.users.filter(role=User.Role.OWNER).first()
-        upload = ContentFile(SAMPLE.read_bytes(), name=SAMPLE.name)
-        template = upload_template(
-            company=company, name="Договор подряда (демо)", file=upload, user=owner
-        )
-        settings_by_name = {
-            name: {"label": label, "type": kind, "required": required}
-            for name, (label, kind, required) in CLIENT_FIELDS.items()
-            if name in template.fields
-        }
-        save_field_settings(template=template, settings=settings_by_name, user=owner)
-        template.refresh_from_db()
+        template = company.templates.filter(name=TEMPLATE_NAME).first()
+        if template is None:
+            upload = ContentFile(SAMPLE.read_bytes(), name=SAMPLE.name)
+            template = upload_template(
+                company=company, name=TEMPLATE_NAME, file=upload, user=owner
+            )
+        self._label_template_fields(template, owner)
         return template
+
+    def _label_template_fields(self, template: Template, owner: User) -> None:
+        """Label each sample field still without a label.
+
+        A demo loaded by an earlier version lacks some labels; what the company
+        has since set (a label, a type) is kept.
+        """
+        saved = template.field_settings or {}
+        missing = {
+            name: {
+                "type": kind,
+                "required": required,
+                **(saved.get(name) or {}),
+                "label": label,
+            }
+            for name, (label, kind, required) in FIELDS.items()
+            if name in template.fields and not (saved.get(name) or {}).get("label")
+        }
+        if not missing:
+            return
+        save_field_settings(template=template, settings=missing, user=owner)
+        template.refresh_from_db()
 
     def _contract(self, company: Company, template: Template) -> Contract:
         contract = (
@@ -141,12 +168,20 @@ class Command(BaseCommand):
             .first()
         )
         if contract is not None:
+            if contract.template_id == template.pk:
+                self._label_contract_fields(contract)
             return contract
         owner = company.users.filter(role=User.Role.OWNER).first()
         values = {k: v for k, v in VALUES.items() if k in template.fields}
         return create_contract(
             company=company, template=template, user=owner, values=values
         )
+
+    def _label_contract_fields(self, contract: Contract) -> None:
+        """Label the demo contract's fields made before their labels existed."""
+        for field in contract.fields.filter(label="", field_name__in=FIELDS):
+            field.label = FIELDS[field.field_name][0]
+            field.save(update_fields=["label"])
 
     def _print(self, contract: Contract) -> None:
         link = f"{settings.SITE_URL}/sign/{contract.contract_token}/"
