@@ -2,6 +2,7 @@
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ozgecontract.serializers import UTCDateTimeField, UTCModelSerializer
@@ -160,7 +161,7 @@ class SignSerializer(ContractRefSerializer):
         rf"^\d{{{CODE_DIGITS}}}$",
         required=False,
         help_text="The 6-digit code sent by SMS (method sms).",
-        error_messages={"invalid": "Enter the 6-digit code sent by SMS."},
+        error_messages={"invalid": _("Enter the 6-digit code sent by SMS.")},
     )
     cms = serializers.CharField(
         required=False,
@@ -173,10 +174,10 @@ class SignSerializer(ContractRefSerializer):
         attrs = super().validate(attrs)
         if attrs["method"] == Signature.Method.SMS and not attrs.get("otp_code"):
             raise serializers.ValidationError(
-                {"otp_code": ["Enter the code sent by SMS."]}
+                {"otp_code": [_("Enter the code sent by SMS.")]}
             )
         if attrs["method"] == Signature.Method.ECP and not attrs.get("cms"):
             raise serializers.ValidationError(
-                {"cms": ["Attach the CMS signature (base64)."]}
+                {"cms": [_("Attach the CMS signature (base64).")]}
             )
         return attrs

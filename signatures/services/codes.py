@@ -23,7 +23,11 @@ from ozgecontract.validators import mask_phone, normalize_phone
 from signatures import selectors
 from signatures.models import AuditEvent, Signature, SigningCode
 from signatures.services.audit import record_audit_event
-from signatures.services.signers import ensure_signable, lock_contract
+from signatures.services.signers import (
+    ensure_fields_complete,
+    ensure_signable,
+    lock_contract,
+)
 from signatures.sms import send_sms
 
 logger = logging.getLogger(__name__)
@@ -154,6 +158,7 @@ def request_signing_code(
     with transaction.atomic():
         locked = lock_contract(contract)
         ensure_signable(locked)
+        ensure_fields_complete(locked)
         _check_expected_signer_phone(locked, phone)
         _check_sms_balance(locked)
         now = timezone.now()

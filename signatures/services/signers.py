@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from contracts import selectors as contract_selectors
 from contracts.models import Contract, refresh_signers
 from ozgecontract.errors import InvalidInputError, StateConflictError
 from ozgecontract.validators import is_valid_iin, normalize_phone
@@ -73,6 +74,38 @@ def ensure_signable(contract: Contract) -> None:
     if contract.status == Contract.Status.EXPIRED or contract.is_expired:
         raise StateConflictError(
             _("The contract's signing deadline has passed."), code="contract_expired"
+        )
+
+
+_TICKED = ("true", "1", "yes", "on")
+
+
+def missing_required_fields(contract: Contract) -> list[str]:
+    """Name the required contract fields still empty (or a required box unticked)."""
+    missing = []
+    for field in contract_selectors.list_contract_fields(contract=contract):
+        value = field.value.strip()
+        if field.field_type == field.FieldType.CHECKBOX:
+            filled = value.lower() in _TICKED
+        else:
+            filled = bool(value)
+        if field.required and not filled:
+            missing.append(field.label or field.field_name)
+    return missing
+
+
+def ensure_fields_complete(contract: Contract) -> None:
+    """Refuse a code or a signature while a required contract field is empty.
+
+    The signing page asks the client for them first; through the API the
+    company fills them with `PUT /contract-fields/{id}` before signing.
+    """
+    missing = missing_required_fields(contract)
+    if missing:
+        raise InvalidInputError(
+            _("Fill in the required contract fields first: %(fields)s.")
+            % {"fields": ", ".join(missing)},
+            code="fields_missing",
         )
 
 

@@ -20,6 +20,7 @@ from signatures.services.documents import contract_document, issue_certificate
 from signatures.services.signers import (
     check_expected_signer,
     clean_signer,
+    ensure_fields_complete,
     ensure_signable,
     lock_contract,
 )
@@ -105,10 +106,11 @@ def _check_before_lock(
     Return the contract PDF and, for ЭЦП, the verified signer's facts.
     """
     if method == Signature.Method.SMS and not otp_code:
-        raise ValidationError({"otp_code": ["Enter the code sent by SMS."]})
+        raise ValidationError({"otp_code": [_("Enter the code sent by SMS.")]})
     if method == Signature.Method.ECP and not cms:
-        raise ValidationError({"cms": ["Attach the CMS signature (base64)."]})
+        raise ValidationError({"cms": [_("Attach the CMS signature (base64).")]})
     ensure_signable(contract)
+    ensure_fields_complete(contract)
     document = contract_document(contract=contract)
     facts = None
     if method == Signature.Method.ECP:

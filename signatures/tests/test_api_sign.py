@@ -8,7 +8,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from billing.models import BalanceEntry, CompanyBalance
-from contracts.models import Contract
+from contracts.models import Contract, ContractField
 from ozgecontract.tests.factories import ContractFactory, SignatureFactory
 from signatures import services
 from signatures.models import AuditEvent, Signature, SigningCode
@@ -542,3 +542,68 @@ def test_failed_certificate_never_undoes_the_signature(
     assert not signature.certificate_pdf
     assert not signature.signed_pdf
     assert "certificate not issued" in caplog.text
+
+
+def add_required_fields(contract) -> None:
+    ContractField.objects.create(
+        contract=contract, field_name="address", label="Адрес", required=True
+    )
+    ContractField.objects.create(
+        contract=contract,
+        field_name="agree",
+        label="Согласие",
+        field_type=ContractField.FieldType.CHECKBOX,
+        required=True,
+        value="false",
+    )
+
+
+def test_a_code_is_not_sent_while_required_fields_are_empty(anonymous, contract):
+    add_required_fields(contract)
+
+    response = anonymous.post(
+        "/signatures/otp",
+        {"contract_token": str(contract.contract_token), "client_phone": "87011234567"},
+        format="json",
+    )
+
+    assert response.status_code == 400
+    assert response.json()["code"] == "fields_missing"
+    assert response.json()["detail"] == (
+        "Fill in the required contract fields first: Адрес, Согласие."
+    )
+    assert not SigningCode.objects.exists()
+
+
+def test_signing_with_required_fields_empty_is_refused_until_they_are_filled(
+    anonymous, contract, sign_body, request_code
+):
+    code = request_code()
+    add_required_fields(contract)
+
+    refused = sign(anonymous, sign_body(otp_code=code))
+
+    assert refused.status_code == 400
+    assert refused.json()["code"] == "fields_missing"
+    assert_nothing_signed(contract)
+    assert SigningCode.objects.get().used_at is None
+    ContractField.objects.filter(field_name="address").update(value="Алматы")
+    ContractField.objects.filter(field_name="agree").update(value="true")
+    assert sign(anonymous, sign_body(otp_code=code)).status_code == 201
+
+
+def test_the_missing_fields_refusal_speaks_russian_by_default(
+    anonymous, contract, settings
+):
+    settings.LANGUAGE_CODE = "ru"
+    add_required_fields(contract)
+
+    response = anonymous.post(
+        "/signatures/otp",
+        {"contract_token": str(contract.contract_token), "client_phone": "87011234567"},
+        format="json",
+    )
+
+    assert response.json()["detail"] == (
+        "Сначала заполните обязательные поля договора: Адрес, Согласие."
+    )
