@@ -37,6 +37,8 @@ urlpatterns = [
         stats_api,  # /stats/company/{id}
     ),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask every site for /favicon.ico; pages also link the SVG icon.
+    path("", include([path("favicon.ico", views.favicon, name="favicon")])),
     # HTML pages. The client's signing page and public verification:
     path("", include("signatures.urls")),  # /sign/<token>/, /verify/
     # Company staff: accounts and the dashboard, one app per section.

@@ -1,9 +1,11 @@
-"""Project-level views: health check, the floor view for benchmarks, the 404."""
+"""Project-level views: health check, favicon, the benchmarks' floor, the 404."""
 
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views import defaults
+from django.views.decorators.cache import cache_control
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import (
@@ -24,6 +26,12 @@ def healthz(request):
     except Exception:  # noqa: BLE001 - any database failure means "unhealthy"
         return JsonResponse({"status": "unavailable"}, status=503)
     return JsonResponse({"status": "ok"})
+
+
+@cache_control(public=True, max_age=24 * 3600)
+def favicon(request):
+    """Send /favicon.ico to the project's icon: browsers ask for it on every site."""
+    return HttpResponseRedirect(static("favicon.svg"))
 
 
 @extend_schema(
