@@ -9,6 +9,7 @@ from django.core.validators import URLValidator
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from billing.models import CompanyBalance, PaymentRequest, TariffPlan
 from billing.services.balances import credit_payment
@@ -18,6 +19,20 @@ from ozgecontract.errors import NotFoundError, StateConflictError
 from ozgecontract.tenancy import is_platform_admin
 
 logger = logging.getLogger(__name__)
+
+# The status as a word inside a sentence, lower case (the labels are headings).
+_STATUS_IN_SENTENCE = {
+    PaymentRequest.Status.PENDING: pgettext_lazy(
+        "payment status in a sentence", "awaiting payment"
+    ),
+    PaymentRequest.Status.PAID: pgettext_lazy("payment status in a sentence", "paid"),
+    PaymentRequest.Status.CANCELLED: pgettext_lazy(
+        "payment status in a sentence", "cancelled"
+    ),
+    PaymentRequest.Status.EXPIRED: pgettext_lazy(
+        "payment status in a sentence", "expired"
+    ),
+}
 
 
 def compute_total_amount(
@@ -206,7 +221,7 @@ def change_payment_status(*, payment: PaymentRequest, status: str, user):
                     "The payment request is %(status)s; only a pending request "
                     "can change its status."
                 )
-                % {"status": payment.status},
+                % {"status": _STATUS_IN_SENTENCE.get(payment.status, payment.status)},
                 code="payment_not_pending",
             )
         if status == PaymentRequest.Status.PENDING:
@@ -242,7 +257,7 @@ def update_payment_details(
     if payment.status != PaymentRequest.Status.PENDING:
         raise StateConflictError(
             _("The payment request is %(status)s; its details are final.")
-            % {"status": payment.status},
+            % {"status": _STATUS_IN_SENTENCE.get(payment.status, payment.status)},
             code="payment_not_pending",
         )
     if payment_url is not None:

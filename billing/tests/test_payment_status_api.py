@@ -258,3 +258,20 @@ def test_paying_a_company_without_a_balance_opens_one(admin_api, company, paymen
     assert response.status_code == 200
     company.refresh_from_db()
     assert balance_of(company) == (10, 5)
+
+
+def test_a_closed_request_names_its_status_in_russian(admin_api, payment, settings):
+    settings.LANGUAGE_CODE = "ru"
+    admin_api.patch(
+        f"/payment_requests/{payment.pk}", {"status": "cancelled"}, format="json"
+    )
+
+    response = admin_api.patch(
+        f"/payment_requests/{payment.pk}", {"status": "paid"}, format="json"
+    )
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == (
+        "Заявка на оплату в статусе «отменена»; "
+        "статус можно менять только у заявки, ожидающей оплаты."
+    )
