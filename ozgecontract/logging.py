@@ -1,4 +1,4 @@
-"""Logging helpers: keep signing tokens out of the logs."""
+"""Logging helpers: keep signing tokens out of the logs, and refusals short."""
 
 import logging
 import re
@@ -21,4 +21,19 @@ class MaskTokensFilter(logging.Filter):
         if masked != message:
             record.msg = masked
             record.args = None
+        return True
+
+
+class QuietRefusalsFilter(logging.Filter):
+    """Drop the traceback Django attaches to an expected refusal (a 4xx).
+
+    A member opening an owner-only page is a 403 by design; its one-line
+    warning says enough, and a traceback per refusal buries real errors.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        status = getattr(record, "status_code", None)
+        if status is not None and status < 500:
+            record.exc_info = None
+            record.exc_text = None
         return True

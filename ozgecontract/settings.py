@@ -287,16 +287,22 @@ LOGGING = {
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
     },
-    "filters": {"mask_tokens": {"()": "ozgecontract.logging.MaskTokensFilter"}},
+    "filters": {
+        "mask_tokens": {"()": "ozgecontract.logging.MaskTokensFilter"},
+        "quiet_refusals": {"()": "ozgecontract.logging.QuietRefusalsFilter"},
+    },
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
             "formatter": "plain",
-            "filters": ["mask_tokens"],
+            "filters": ["mask_tokens", "quiet_refusals"],
         }
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
     "loggers": {
+        # Through the root handler only: Django's own console handler would
+        # print every record a second time under DEBUG.
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.db.backends": {"level": "WARNING"},
         # WeasyPrint and fontTools narrate every rendering step at INFO.
         "weasyprint": {"level": "WARNING"},
