@@ -11,8 +11,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
-from django.utils.safestring import mark_safe
+from django.utils.html import format_html_join
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -98,26 +97,31 @@ def contract_list(request):
 
 
 def _rows_html(rows) -> str:
-    """Render the list's table rows, every value from the database escaped.
+    """Render the list's table rows, every value escaped by `format_html_join`.
 
     Built here rather than by a template loop: a page of 25 rows would
     otherwise resolve some 200 template variables on each visit.
     """
     badges = status_badges()
     zone = timezone.get_current_timezone()
-    cells = []
-    for row in rows:
-        badge_class, badge_label = badges[row.status]
-        signed = _short_datetime(row.signed_at, zone) or "—"
-        cells.append(
-            f'<tr><td><a href="{row.pk}/">{escape(row.number or row.pk)}</a></td>'
-            f"<td>{escape(row.client_name or '—')}</td>"
-            f"<td>{escape(row.template_name)}</td>"
-            f'<td><span class="badge {badge_class}">{escape(badge_label)}</span></td>'
-            f'<td class="nowrap">{_short_datetime(row.created_at, zone)}</td>'
-            f'<td class="nowrap">{signed}</td></tr>'
-        )
-    return mark_safe("\n".join(cells))  # noqa: S308 - every value is escaped above
+    return format_html_join(
+        "\n",
+        '<tr><td><a href="{}/">{}</a></td><td>{}</td><td>{}</td>'
+        '<td><span class="badge {}">{}</span></td>'
+        '<td class="nowrap">{}</td><td class="nowrap">{}</td></tr>',
+        (
+            (
+                row.pk,
+                row.number or row.pk,
+                row.client_name or "—",
+                row.template_name,
+                *badges[row.status],
+                _short_datetime(row.created_at, zone),
+                _short_datetime(row.signed_at, zone) or "—",
+            )
+            for row in rows
+        ),
+    )
 
 
 def _short_datetime(value, zone) -> str:
