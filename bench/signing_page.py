@@ -20,18 +20,15 @@ a new HTTP connection. This is how the server runs, not what is timed: the
 same requests are timed from the same client as before.
 """
 
-import contextlib
-import http.client
 import os
 import re
-import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+
+from common import gunicorn, http_request, median_ms, scratch_database, served_env
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -50,90 +47,10 @@ SIGNER = {
 }
 
 
-def median_ms(action, runs: int) -> float:
-    timings = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        action()
-        timings.append(time.perf_counter() - start)
-    return statistics.median(timings) * 1000
-
-
-def _database_url(settings_dict) -> str:
-    if settings_dict["ENGINE"].endswith("sqlite3"):
-        return f"sqlite:///{settings_dict['NAME']}"
-    user = settings_dict.get("USER") or ""
-    password = settings_dict.get("PASSWORD") or ""
-    credentials = f"{user}:{password}@" if password else f"{user}@" if user else ""
-    host = settings_dict.get("HOST") or "127.0.0.1"
-    port = settings_dict.get("PORT") or 5432
-    return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
-
-
-def _status(port: int, url: str) -> int:
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        connection.request("GET", url)
-        response = connection.getresponse()
-        response.read()
-        connection.close()
-    except OSError:
-        return 0
-    return response.status
-
-
-@contextlib.contextmanager
-def gunicorn():
-    """Serve the project from one gunicorn worker with DEBUG off; yield its port."""
-    from django.conf import settings
-    from django.db import connection
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {
-        **os.environ,
-        "DATABASE_URL": _database_url(connection.settings_dict),
-        "DEBUG": "False",
-        # The session cookie was signed in this process.
-        "SECRET_KEY": settings.SECRET_KEY,
-        "SECURE_SSL_REDIRECT": "False",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "PYTHONWARNINGS": "ignore",
-    }
-    command = [
-        str(ROOT / ".venv/bin/gunicorn"),
-        "ozgecontract.wsgi:application",
-        "--bind",
-        f"127.0.0.1:{port}",
-        "--workers",
-        "1",
-        "--log-level",
-        "warning",
-    ]
-    # The worker writes sessions too: do not hold the SQLite file meanwhile.
-    connection.close()
-    server = subprocess.Popen(command, cwd=ROOT, env=env)
-    try:
-        deadline = time.monotonic() + 30
-        while _status(port, "/healthz") != 200:
-            if time.monotonic() > deadline:
-                raise SystemExit("gunicorn did not start within 30 s")
-            time.sleep(0.2)
-        yield port
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
-
-
 def http_get_ok(port: int, url: str, cookie: str) -> None:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    connection.request("GET", url, headers={"Cookie": cookie})
-    response = connection.getresponse()
-    response.read()
-    connection.close()
-    if response.status != 200:
-        raise SystemExit(f"GET {url} over HTTP answered {response.status}")
+    status, _body = http_request(port, "GET", url, headers={"Cookie": cookie})
+    if status != 200:
+        raise SystemExit(f"GET {url} over HTTP answered {status}")
 
 
 def get_ok(client, url: str):
@@ -187,6 +104,7 @@ def sign_through_page(client, page: str, contract, outbox: Path) -> None:
 
 
 def measure(company, outbox: Path) -> dict:
+    from django.db import connection
     from django.test import Client
 
     from contracts.models import Contract
@@ -197,20 +115,22 @@ def measure(company, outbox: Path) -> dict:
     page = open_page(client, new_contract(company))
     get_ok(client, "/api/ping")
     figures = {
-        "ping": median_ms(lambda: get_ok(client, "/api/ping"), PAGE_RUNS),
-        "page": median_ms(lambda: get_ok(client, page), PAGE_RUNS),
+        "ping": median_ms(lambda: get_ok(client, "/api/ping"), runs=PAGE_RUNS),
+        "page": median_ms(lambda: get_ok(client, page), runs=PAGE_RUNS),
     }
     # Opening the link itself: records the `opened` event and redirects.
     link = f"/sign/{Contract.objects.latest('id').contract_token}/"
-    figures["entry"] = median_ms(lambda: client.get(link), PAGE_RUNS)
+    figures["entry"] = median_ms(lambda: client.get(link), runs=PAGE_RUNS)
     cookie = f"sessionid={client.cookies['sessionid'].value}"
-    with gunicorn() as port:
+    # The worker writes sessions too: do not hold the SQLite file meanwhile.
+    connection.close()
+    with gunicorn(env=served_env()) as port:
         http_get_ok(port, page, cookie)
         figures["http_ping"] = median_ms(
-            lambda: http_get_ok(port, "/api/ping", ""), PAGE_RUNS
+            lambda: http_get_ok(port, "/api/ping", ""), runs=PAGE_RUNS
         )
         figures["http_page"] = median_ms(
-            lambda: http_get_ok(port, page, cookie), PAGE_RUNS
+            lambda: http_get_ok(port, page, cookie), runs=PAGE_RUNS
         )
 
     # Each signing needs a fresh contract; the time covers only the two POSTs.
@@ -227,7 +147,7 @@ def measure(company, outbox: Path) -> dict:
     signature = Signature.objects.filter(signed_at__isnull=False).first()
     render_certificate_pdf(signature=signature)
     figures["certificate"] = median_ms(
-        lambda: render_certificate_pdf(signature=signature), SIGNING_RUNS
+        lambda: render_certificate_pdf(signature=signature), runs=SIGNING_RUNS
     )
     return figures
 
@@ -288,17 +208,12 @@ def main() -> int:
     # Not setup_test_environment(): it instruments template rendering, which
     # would slow the page but not the floor.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    old_name = connection.settings_dict["NAME"]
-    if connection.vendor == "sqlite":
-        # A file, not memory: the HTTP server thread opens its own connection.
-        connection.settings_dict["TEST"]["NAME"] = str(Path(scratch.name) / "db")
-    connection.creation.create_test_db(verbosity=0)
     try:
-        company = CompanyFactory()
-        CompanyBalance.objects.filter(company=company).update(sms_signatures=1000)
-        report(measure(company, outbox), connection.vendor)
+        with scratch_database(Path(scratch.name)):
+            company = CompanyFactory()
+            CompanyBalance.objects.filter(company=company).update(sms_signatures=1000)
+            report(measure(company, outbox), connection.vendor)
     finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
         scratch.cleanup()
     return 0
 
