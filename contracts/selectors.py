@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from companies.models import Company
 from contracts.models import Contract, ContractField
 from ozgecontract.errors import InvalidInputError, NotFoundError
+from ozgecontract.prepared import PreparedRead, columns_of, instance_from
 from ozgecontract.tenancy import (
     check_company_access,
     is_platform_admin,
@@ -64,22 +65,56 @@ def get_contract(*, user, contract_id: int) -> Contract:
         raise NotFoundError(_("Contract not found.")) from exc
 
 
+# The signing page reads its link's contract and fields on every request: both
+# reads are prepared once (see `ozgecontract.prepared`).
+_CONTRACT_COLUMNS = columns_of(Contract)
+_contract_by_token = PreparedRead(
+    lambda token: Contract.objects.filter(contract_token=token).values_list(
+        *_CONTRACT_COLUMNS, *columns_of(Company, through="company")
+    ),
+    token=(Contract._meta.get_field("contract_token"), uuid.UUID(int=0x5EED)),
+)
+_fields_of_contract = PreparedRead(
+    lambda contract_id: (
+        ContractField.objects.filter(contract_id=contract_id)
+        .order_by("position", "id")
+        .values_list(*columns_of(ContractField))
+    ),
+    contract_id=(ContractField._meta.get_field("contract"), -7_265_301),
+)
+
+
 def get_contract_by_token(token: str) -> Contract:
-    """Return the contract behind a signing link; a bad or unknown token is a 404."""
+    """Return the contract behind a signing link, with its company.
+
+    A malformed or unknown token is a 404.
+    """
     try:
         parsed = uuid.UUID(str(token))
     except ValueError as exc:
         security_logger.info("malformed contract token")
         raise NotFoundError(_("Contract not found.")) from exc
-    try:
-        return Contract.objects.select_related("company").get(contract_token=parsed)
-    except Contract.DoesNotExist as exc:
+    rows = _contract_by_token.rows(token=parsed)
+    if not rows:
         security_logger.info("unknown contract token")
-        raise NotFoundError(_("Contract not found.")) from exc
+        raise NotFoundError(_("Contract not found."))
+    contract = instance_from(Contract, rows[0][: len(_CONTRACT_COLUMNS)])
+    contract.company = instance_from(Company, rows[0][len(_CONTRACT_COLUMNS) :])
+    return contract
 
 
 def list_contract_fields(*, contract: Contract) -> QuerySet[ContractField]:
     return ContractField.objects.filter(contract=contract).order_by("position", "id")
+
+
+def read_contract_fields(*, contract: Contract) -> list[ContractField]:
+    """Return the contract's fields in order, as `list_contract_fields` would."""
+    fields = []
+    for values in _fields_of_contract.rows(contract_id=contract.pk):
+        field = instance_from(ContractField, values)
+        field.contract = contract
+        fields.append(field)
+    return fields
 
 
 def company_pdf_exists(*, company_id: int, path: str) -> bool:

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from django.utils import timezone
 
 from contracts.models import Contract
+from ozgecontract.prepared import PreparedRead
 from stats.counting import ALMATY
 from stats.models import CompanyContractCounts, DailySignatureCount
 
@@ -24,13 +25,44 @@ def almaty_month_start(now: datetime) -> datetime:
     return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
+# The dashboard's home page and the stats API make these reads on every
+# request; each is prepared once (see `ozgecontract.prepared`).
+_COMPANY = Contract._meta.get_field("company")
+_STAND_IN_COMPANY = -7_265_301
+_daily_rows = PreparedRead(
+    lambda company_id, since: DailySignatureCount.objects.filter(
+        company_id=company_id, day__gte=since
+    ).values_list("day", "method", "count"),
+    company_id=(_COMPANY, _STAND_IN_COMPANY),
+    since=(DailySignatureCount._meta.get_field("day"), date(1901, 2, 3)),
+)
+_counters = PreparedRead(
+    lambda company_id: CompanyContractCounts.objects.filter(
+        company_id=company_id
+    ).values_list("signed", "pending_open", "pending_dated"),
+    company_id=(_COMPANY, _STAND_IN_COMPANY),
+)
+# The (company, status, signed_at) index makes this a walk of five entries.
+_last_signed = PreparedRead(
+    lambda company_id: (
+        Contract.objects.filter(
+            company_id=company_id,
+            status=Contract.Status.SIGNED,
+            signed_at__isnull=False,
+        )
+        .order_by("-signed_at", "-id")
+        # `signer_name` is kept on the contract: for a signed one, who signed.
+        .values_list("id", "number", "signer_name", "template__name", "signed_at")[
+            :LAST_SIGNED_COUNT
+        ]
+    ),
+    company_id=(_COMPANY, _STAND_IN_COMPANY),
+)
+
+
 def daily_signature_rows(*, company_id: int, since: date) -> list[tuple]:
     """Return the company's (day, method, count) signature counters from `since`."""
-    return list(
-        DailySignatureCount.objects.filter(
-            company_id=company_id, day__gte=since
-        ).values_list("day", "method", "count")
-    )
+    return _daily_rows.rows(company_id=company_id, since=since)
 
 
 def _contract_counts(*, company_id: int, now: datetime) -> dict:
@@ -40,12 +72,7 @@ def _contract_counts(*, company_id: int, now: datetime) -> dict:
     are counted at reading time, and only when the company has any.
     """
     signed, pending_open, pending_dated = next(
-        iter(
-            CompanyContractCounts.objects.filter(company_id=company_id).values_list(
-                "signed", "pending_open", "pending_dated"
-            )
-        ),
-        (0, 0, 0),
+        iter(_counters.rows(company_id=company_id)), (0, 0, 0)
     )
     active = pending_open
     if pending_dated:
@@ -60,17 +87,6 @@ def _contract_counts(*, company_id: int, now: datetime) -> dict:
 
 def last_signed_contracts(*, company_id: int) -> list[dict]:
     """List the company's newest signed contracts, signer and template included."""
-    # The (company, status, signed_at) index makes this a walk of five entries.
-    rows = (
-        Contract.objects.filter(
-            company_id=company_id,
-            status=Contract.Status.SIGNED,
-            signed_at__isnull=False,
-        )
-        .order_by("-signed_at", "-id")
-        # `signer_name` is kept on the contract: for a signed one, who signed.
-        .values_list("id", "number", "signer_name", "template__name", "signed_at")
-    )
     return [
         {
             "contract_id": pk,
@@ -80,9 +96,9 @@ def last_signed_contracts(*, company_id: int) -> list[dict]:
             "signed_at": signed_at,
             "status": SIGNED_LABEL,
         }
-        for pk, number, client_name, template_name, signed_at in rows[
-            :LAST_SIGNED_COUNT
-        ]
+        for pk, number, client_name, template_name, signed_at in _last_signed.rows(
+            company_id=company_id
+        )
     ]
 
 

@@ -75,7 +75,7 @@ _TRUE_VALUES = ("true", "1", "yes", "on")
 
 
 def _contract_fields(contract: Contract) -> list:
-    return list(contract_selectors.list_contract_fields(contract=contract))
+    return contract_selectors.read_contract_fields(contract=contract)
 
 
 def _needs_client(field) -> bool:
