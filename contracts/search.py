@@ -1,17 +1,19 @@
 """Reads behind the dashboard's contract list: status filter, search, one page."""
 
 import contextlib
+import functools
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
-from django.db.models import Q, QuerySet
+from django.db.models import Func, IntegerField, Q, QuerySet
 from django.utils import timezone
 from django.utils.functional import cached_property
 
 from contracts.models import Contract, normalize_search_text
 from contracts.selectors import filter_by_status
+from ozgecontract.prepared import PreparedRead
 from ozgecontract.tenancy import scope_to_company
 from ozgecontract.validators import normalize_phone
 
@@ -79,6 +81,15 @@ def get_dashboard_page(
     search's first page is read first: when it has room to spare it is the
     count, and a rare term's search reads the matching rows once, not twice.
     """
+    if not (query or "").strip() and user.company_id is not None:
+        listing = _Listing(
+            company_id=user.company_id,
+            status=status if status in Contract.Status.values else "",
+            now=timezone.now(),
+        )
+        page = Paginator(listing, per_page).get_page(number)
+        return page, page.object_list
+
     contracts = list_dashboard_contracts(user=user, status=status, query=query)
     ids = contracts.values_list("pk", flat=True)
     if not (query or "").strip():
@@ -109,24 +120,124 @@ def _read_page_rows(page: Page) -> list[ContractRow]:
     return _read_rows(Contract.objects.filter(pk__in=page.object_list))
 
 
+_ROW_COLUMNS = (
+    "pk",
+    "number",
+    "status",
+    "expires_at",
+    "created_at",
+    "signed_at",
+    "template__name",
+    "signer_name",
+)
+
+
 def _read_rows(contracts: QuerySet, *, limit: int | None = None) -> list[ContractRow]:
-    values = contracts.order_by("-id").values_list(
-        "pk",
-        "number",
-        "status",
-        "expires_at",
-        "created_at",
-        "signed_at",
-        "template__name",
-        "signer_name",
-    )[:limit]
-    now = timezone.now()
+    values = contracts.order_by("-id").values_list(*_ROW_COLUMNS)[:limit]
+    return _rows_from(values, now=timezone.now())
+
+
+def _rows_from(values, *, now: datetime) -> list[ContractRow]:
     rows = []
     for pk, number, status, expires_at, created, signed, template, client in values:
         if status == Contract.Status.PENDING and expires_at and expires_at <= now:
             status = Contract.Status.EXPIRED
         rows.append(ContractRow(pk, number, status, created, signed, template, client))
     return rows
+
+
+# --- the plain list and its status filters, prepared ------------------------------
+#
+# The list without a search is the dashboard's most visited page. Its three
+# reads (the count, the page's ids, the page's rows) have one shape per status
+# filter, each prepared once per process (see `ozgecontract.prepared`).
+
+_STAND_INS = {
+    "company_id": (Contract._meta.get_field("company"), -7_265_301),
+    # Only the pending and expired filters compare deadlines with the time.
+    "now": (Contract._meta.get_field("expires_at"), datetime(1901, 2, 3, tzinfo=UTC)),
+    "top": (Contract._meta.pk, -1),
+    "bottom": (Contract._meta.pk, -2),
+}
+_FILTERS_WITH_DEADLINES = {Contract.Status.PENDING, Contract.Status.EXPIRED}
+
+
+def _listed(status: str, company_id, now) -> QuerySet:
+    contracts = Contract.objects.filter(company_id=company_id)
+    return filter_by_status(contracts, status, now=now) if status else contracts
+
+
+@functools.cache
+def _listing_reads(status: str) -> tuple[PreparedRead, PreparedRead, PreparedRead]:
+    """Return the prepared (count, ids, rows) reads of the list with `status`."""
+    names = (
+        ["company_id", "now"] if status in _FILTERS_WITH_DEADLINES else ["company_id"]
+    )
+    stand_ins = {name: _STAND_INS[name] for name in names}
+
+    def listed(**values):
+        return _listed(status, values["company_id"], values.get("now"))
+
+    count = PreparedRead(
+        lambda **values: listed(**values).order_by().values_list(_CountAll()),
+        **stand_ins,
+    )
+    # The page is cut from the ids alone: the OFFSET walks an index, not rows.
+    ids = PreparedRead(
+        lambda **values: listed(**values).order_by("-id").values_list("pk"),
+        paged=True,
+        **stand_ins,
+    )
+    # The same filter between the page's first and last id gives its rows.
+    rows = PreparedRead(
+        lambda top, bottom, **values: (
+            listed(**values)
+            .filter(pk__lte=top, pk__gte=bottom)
+            .order_by("-id")
+            .values_list(*_ROW_COLUMNS)
+        ),
+        top=_STAND_INS["top"],
+        bottom=_STAND_INS["bottom"],
+        **stand_ins,
+    )
+    return count, ids, rows
+
+
+class _CountAll(Func):
+    """`COUNT(*)` as a column of a `values_list()`, for a prepared count.
+
+    Django's `Count` is an aggregate and would add a GROUP BY, which makes
+    SQLite count twice as slowly; this expression has no source to group by.
+    """
+
+    template = "COUNT(*)"
+    output_field = IntegerField()
+
+
+class _Listing:
+    """One company's contracts, maybe filtered by status, as a Paginator reads them.
+
+    `count()` counts them; a slice reads that window's rows, newest first.
+    """
+
+    def __init__(self, *, company_id: int, status: str, now: datetime):
+        self._count, self._ids, self._rows = _listing_reads(status)
+        self._now = now
+        self._values = {"company_id": company_id}
+        if status in _FILTERS_WITH_DEADLINES:
+            self._values["now"] = now
+
+    def count(self) -> int:
+        counted = self._count.rows(**self._values)
+        return counted[0][0] if counted else 0
+
+    def __getitem__(self, window: slice) -> list[ContractRow]:
+        limit = window.stop - window.start
+        ids = self._ids.rows(limit=limit, offset=window.start, **self._values)
+        if not ids:
+            return []
+        values = self._rows.rows(top=ids[0][0], bottom=ids[-1][0], **self._values)
+        return _rows_from(values, now=self._now)
 
 
 def _matches(query: str) -> Q:

@@ -25,9 +25,11 @@ def visible_contracts(user) -> QuerySet[Contract]:
     return scope_to_company(Contract.objects.all(), user)
 
 
-def filter_by_status(queryset: QuerySet[Contract], status: str) -> QuerySet[Contract]:
+def filter_by_status(
+    queryset: QuerySet[Contract], status: str, *, now=None
+) -> QuerySet[Contract]:
     """Filter by the status shown: a pending contract past its deadline is expired."""
-    now = timezone.now()
+    now = now or timezone.now()
     past_deadline = Q(status=Contract.Status.PENDING, expires_at__lte=now)
     if status == Contract.Status.PENDING:
         return queryset.filter(status=Contract.Status.PENDING).exclude(

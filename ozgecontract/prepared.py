@@ -10,7 +10,9 @@ the database's and the field's converters, so the values are the ORM's.
 
 Only for fixed-shape reads: a queryset whose SQL changes with its values (an
 `__in` list, a slice) cannot be prepared, and `PreparedRead` refuses one whose
-stand-ins it cannot find among the parameters.
+stand-ins it cannot find among the parameters. A paged read takes its window
+as parameters instead (`LIMIT %s OFFSET %s`, which SQLite and PostgreSQL, the
+two databases this project runs on, both accept).
 """
 
 from collections.abc import Callable
@@ -36,17 +38,25 @@ class PreparedRead:
     `build(**stand_ins)` returns the queryset; each keyword names a value as
     `(field, stand_in)`: the model field its value is compared with (which
     turns a value into its database parameter) and a stand-in that prepares to
-    a parameter no other part of the query uses.
+    a parameter no other part of the query uses. With `paged`, the queryset
+    is not sliced and `rows()` takes the window as `limit` and `offset`.
     """
 
     def __init__(
-        self, build: Callable[..., QuerySet], **stand_ins: tuple[Field, object]
+        self,
+        build: Callable[..., QuerySet],
+        *,
+        paged: bool = False,
+        **stand_ins: tuple[Field, object],
     ):
         self._build = build
+        self._paged = paged
         self._stand_ins = stand_ins
         self._compiled: dict[str, _Compiled] = {}
 
-    def rows(self, *, using: str = "default", **values) -> list[tuple]:
+    def rows(
+        self, *, using: str = "default", limit: int = 0, offset: int = 0, **values
+    ) -> list[tuple]:
         """Run the read with `values` in place of the stand-ins; return its rows."""
         connection = connections[using]
         compiled = self._compiled.get(using) or self._compile(using)
@@ -54,6 +64,8 @@ class PreparedRead:
         for name, position in compiled.positions.items():
             field = self._stand_ins[name][0]
             params[position] = field.get_db_prep_value(values[name], connection)
+        if self._paged:
+            params += [int(limit), int(offset)]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
@@ -66,8 +78,12 @@ class PreparedRead:
         queryset = self._build(
             **{name: stand_in for name, (_f, stand_in) in self._stand_ins.items()}
         )
+        if self._paged and queryset.query.is_sliced:
+            raise ValueError("a paged read takes its window from rows(), unsliced")
         compiler = queryset.query.get_compiler(using=using)
         sql, params = compiler.as_sql()
+        if self._paged:
+            sql += " LIMIT %s OFFSET %s"
         positions = {}
         for name, (field, stand_in) in self._stand_ins.items():
             prepared = field.get_db_prep_value(stand_in, connection)
