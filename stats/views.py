@@ -1,6 +1,7 @@
 """The dashboard home: the company's statistics and a chart of its signatures."""
 
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import pgettext_lazy
 
@@ -39,6 +40,26 @@ def _chart_data(per_day: SignaturesPerDay) -> dict:
     }
 
 
+def _last_signed_rows(contracts: list[dict]) -> list[dict]:
+    """Give each row its link and its time as shown (dd.mm.yyyy, HH:MM, Almaty).
+
+    Done once here rather than by `{% url %}` and `|date` for each row: a
+    contract's page is `<id>/` under the contract list (`contracts.urls`).
+    """
+    prefix = reverse("contracts:contract-list")
+    zone = timezone.get_current_timezone()
+    return [
+        {
+            **row,
+            "url": f"{prefix}{row['contract_id']}/",
+            "signed_at_shown": row["signed_at"]
+            .astimezone(zone)
+            .strftime("%d.%m.%Y, %H:%M"),
+        }
+        for row in contracts
+    ]
+
+
 @company_required
 def overview(request):
     company_id = request.user.company_id
@@ -52,7 +73,7 @@ def overview(request):
     stats = company_stats(company_id=company_id, now=now, daily_rows=rows)
     context = {
         "stats": stats,
-        "last_signed": stats["last_signed_contracts"],
+        "last_signed": _last_signed_rows(stats["last_signed_contracts"]),
         "chart": chart,
         "chart_total": sum(dataset["total"] for dataset in chart["datasets"]),
         "chart_days": CHART_DAYS,
