@@ -21,7 +21,7 @@ PER_PAGE = 4
 
 @pytest.fixture
 def listed_company(company, other_company):
-    """Eleven contracts of every status, deadlines past and future, and a neighbour's."""
+    """Eleven contracts of every status and deadline, and a neighbour's."""
     template = TemplateFactory(company=company, name="Аренда <b>")
     now = timezone.now()
     kinds = [

@@ -311,8 +311,10 @@ def test_page_embeds_the_contract_pdf_and_tells_its_page_count(browser, contract
     response = browser.get(page)
 
     html = response.content.decode()
-    assert f'data="{page}contract.pdf#view=FitH"' in html
-    assert f'href="{page}contract.pdf?download=1"' in html
+    # Relative to the page's own address, which it names as its base.
+    assert f'<base href="{page}">' in html
+    assert 'data="contract.pdf#view=FitH"' in html
+    assert 'href="contract.pdf?download=1"' in html
     assert response.context["page_count"] >= 1
     assert f"· {response.context['page_count']} " in html
 
@@ -1042,7 +1044,8 @@ def test_ecp_page_points_the_module_at_ncalayer_and_the_pdf(browser, contract):
     html = browser.get(page).content.decode()
 
     assert 'data-ncalayer-url="wss://127.0.0.1:13579"' in html
-    assert f'data-document-url="{page}contract.pdf"' in html
+    assert f'<base href="{page}">' in html
+    assert 'data-document-url="contract.pdf"' in html
     assert "/static/js/ncalayer.js" in html
 
 
@@ -1132,20 +1135,38 @@ def test_form_with_its_csrf_token_still_passes_the_check(contract, settings):
 
 
 def test_page_addresses_are_the_ones_reverse_gives():
+    from urllib.parse import urljoin
+
     from django.urls import reverse
 
     from signatures.views.signing import _page_urls
 
     urls = _page_urls("k3y")
+    page = urls["page_url"]
+    assert page == reverse("signatures:signing-page", kwargs={"key": "k3y"})
     for name in ("fields", "code", "sign"):
-        assert urls["urls"][name] == reverse(
+        assert urljoin(page, urls["urls"][name]) == reverse(
             f"signatures:signing-{name}", kwargs={"key": "k3y"}
         )
     document = reverse(
         "signatures:signing-file", kwargs={"key": "k3y", "kind": "contract"}
     )
-    assert urls["document_url"] == document
-    assert urls["download_url"] == document + "?download=1"
+    assert urljoin(page, urls["document_url"]) == document
+    assert urljoin(page, urls["download_url"]) == document + "?download=1"
+
+
+def test_a_step_shown_by_a_post_resolves_its_addresses_from_the_page(
+    client, contract
+):
+    page = client.get(f"/sign/{contract.contract_token}/")["Location"]
+
+    refused = client.post(page + "code/", {"client_name": ""})
+
+    html = refused.content.decode()
+    assert refused.status_code == 400
+    assert f'<base href="{page}">' in html
+    assert 'action="code/"' in html
+    assert 'href="contract.pdf?download=1"' in html
 
 
 def test_kept_fragments_follow_each_pages_language_and_link(contract, company):

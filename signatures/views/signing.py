@@ -204,7 +204,13 @@ def _form_inputs(step: str, form) -> dict:
     fields = [form[name] for name in names] if names else list(form)
     shown = {"inputs": [input_context(field) for field in fields]}
     if step == "details":
-        shown["consents"] = form.consent_inputs()
+        consents = form.consent_inputs()
+        shown["consents"] = consents
+        # Unticked and without errors, the statements read the same for every
+        # client in a language: the page keeps them (`_details.html`).
+        shown["consents_blank"] = not any(
+            consent["value"] or consent["errors"] for consent in consents
+        )
     return shown
 
 
@@ -243,22 +249,20 @@ def _page_context(link: SigningLink, step: str, *, has_fields: bool) -> dict:
 
 
 def _page_urls(key: str) -> dict:
-    """Return the addresses the page's forms and links use, from one `reverse`.
+    """Return the page's address and the addresses its forms and links use.
 
-    Every step's address is the page's own plus a suffix (see `urlpatterns`),
-    so one lookup serves them all instead of one `{% url %}` each (a test
-    checks them against `reverse`).
+    The page names its own address in `<base href>`, and every other address
+    is relative to it (see `urlpatterns`; a test checks them against
+    `reverse`). Only the base tag then differs from one link to another, so
+    the document card is kept per language and page count, and the step
+    reads the same whether it was rendered by the page's GET or by a POST
+    to one of its actions.
     """
-    page = reverse("signatures:signing-page", kwargs={"key": key})
-    document = page + "contract.pdf"
     return {
-        "urls": {
-            "fields": page + "fields/",
-            "code": page + "code/",
-            "sign": page + "sign/",
-        },
-        "document_url": document,
-        "download_url": document + "?download=1",
+        "page_url": reverse("signatures:signing-page", kwargs={"key": key}),
+        "urls": {"fields": "fields/", "code": "code/", "sign": "sign/"},
+        "document_url": "contract.pdf",
+        "download_url": "contract.pdf?download=1",
     }
 
 
