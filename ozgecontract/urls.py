@@ -28,18 +28,9 @@ urlpatterns = [
         "api/docs", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"
     ),
     *api_path("api/ping", views.ping, "ping"),
-    *api_patterns(
-        companies_api,  # /auth/token, /companies/...
-        templates_api,  # /templates/...
-        contracts_api,  # /contracts/..., /contract-fields/...
-        signatures_api,  # /signatures/...
-        billing_api,  # /company-balances/..., /tariff-plans/..., /payment_requests/...
-        stats_api,  # /stats/company/{id}
-    ),
-    path("i18n/", include("django.conf.urls.i18n")),
-    # Browsers ask every site for /favicon.ico; pages also link the SVG icon.
-    path("", include([path("favicon.ico", views.favicon, name="favicon")])),
-    # HTML pages. The client's signing page and public verification:
+    # HTML pages come before the API's seventy routes: Django tries patterns
+    # in order, and a person waits for each page. No page shares an API path.
+    # The client's signing page and public verification:
     path("", include("signatures.urls")),  # /sign/<token>/, /verify/
     # Company staff: accounts and the dashboard, one app per section.
     path("", companies_views.home, name="home"),
@@ -48,6 +39,17 @@ urlpatterns = [
     path("dashboard/templates/", include("templates_app.urls")),
     path("dashboard/contracts/", include("contracts.urls")),
     path("dashboard/billing/", include("billing.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    # Browsers ask every site for /favicon.ico; pages also link the SVG icon.
+    path("", include([path("favicon.ico", views.favicon, name="favicon")])),
+    *api_patterns(
+        companies_api,  # /auth/token, /companies/...
+        templates_api,  # /templates/...
+        contracts_api,  # /contracts/..., /contract-fields/...
+        signatures_api,  # /signatures/...
+        billing_api,  # /company-balances/..., /tariff-plans/..., /payment_requests/...
+        stats_api,  # /stats/company/{id}
+    ),
 ]
 
 
