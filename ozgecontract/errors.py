@@ -6,15 +6,19 @@ Every API error has the shape::
 
 `fields` appears only for validation errors. Services raise `DomainError`
 subclasses; the handler below maps them, DRF's own exceptions and Django's
-`ValidationError`, `Http404` and `ProtectedError` to that shape.
+`ValidationError`, `Http404` and `ProtectedError` to that shape, with every
+message in the caller's language (the handler rewrites the few texts DRF
+builds without gettext).
 """
 
+import json
 import logging
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
 from django.http import Http404
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -80,6 +84,81 @@ class UpstreamError(DomainError):
     default_detail = _("A service the portal relies on failed; try again.")
 
 
+# Messages of DRF and simplejwt that reach API clients but that their own
+# catalogs leave out for Kazakh (which then falls back to Russian) or for
+# Russian. Nothing reads this tuple: it only makes makemessages keep them in
+# the ozgecontract catalog, which Django consults after the libraries' own.
+# DRF looks up its two "Expected available" texts with gettext, not ngettext.
+LIBRARY_MESSAGES = (
+    gettext_noop("Expected available in {wait} second."),
+    gettext_noop("Expected available in {wait} seconds."),
+    gettext_noop("Authorization header must contain two space-delimited values"),
+    gettext_noop("Given token not valid for any token type"),
+    gettext_noop("Token contained no recognizable user identification"),
+    gettext_noop("User not found"),
+    gettext_noop("User is inactive"),
+    gettext_noop("The user's password has been changed."),
+    gettext_noop("Token is invalid or expired"),
+    gettext_noop("Token is invalid"),
+    gettext_noop("Token is expired"),
+    gettext_noop("Token has no id"),
+    gettext_noop("Token has no type"),
+    gettext_noop("Token has wrong type"),
+    gettext_noop("Token has no '{}' claim"),
+    gettext_noop("Token '{}' claim has expired"),
+    gettext_noop("Token is blacklisted"),
+    gettext_noop("No active account found with the given credentials"),
+    gettext_noop("No active account found for the given token."),
+)
+
+# Texts DRF builds without gettext: a literal, or a prefix followed by English
+# from Python's or Django's parsers ("Expecting value: line 1 column 7 (char
+# 6)"), which no catalog can match and which shows the parser's internals.
+_DRF_NO_DATA = gettext_noop("No data provided")
+_DRF_JSON_ERROR = "JSON parse error - "
+_DRF_MULTIPART_ERROR = "Multipart form parse error - "
+_DRF_CSRF_FAILED = "CSRF Failed: "
+
+
+def _parse_error_detail(exc: exceptions.ParseError):
+    """Say what is wrong with an unreadable body in the caller's language."""
+    detail = str(exc.detail)
+    reason = exc.__context__
+    if detail.startswith(_DRF_MULTIPART_ERROR):
+        return _("Multipart form parse error - the body is not a valid form.")
+    if not detail.startswith(_DRF_JSON_ERROR) or not isinstance(reason, ValueError):
+        return None
+    if isinstance(reason, json.JSONDecodeError):
+        return _(
+            "JSON parse error - the body is not valid JSON "
+            "(line {line}, column {column})."
+        ).format(line=reason.lineno, column=reason.colno)
+    if isinstance(reason, UnicodeDecodeError):
+        return _("JSON parse error - the body is not text in its encoding (UTF-8).")
+    return _("JSON parse error - the body is not valid JSON.")
+
+
+def _library_detail(exc: exceptions.APIException):
+    """Translate the detail of a DRF exception whose text DRF left in English."""
+    if isinstance(exc, exceptions.ParseError):
+        return _parse_error_detail(exc)
+    if isinstance(exc, exceptions.PermissionDenied) and str(exc.detail).startswith(
+        _DRF_CSRF_FAILED
+    ):
+        # Django's CSRF check already logged its English reason.
+        return _(
+            "CSRF Failed: a request logged in by session must send the CSRF "
+            "token in the X-CSRFToken header; API clients should use a Bearer "
+            "token instead."
+        )
+    return None
+
+
+def _message(item) -> str:
+    text = str(item)
+    return gettext(_DRF_NO_DATA) if text == _DRF_NO_DATA else text
+
+
 def _body(detail, code, fields=None):
     body = {"detail": str(detail), "code": str(code)}
     if fields:
@@ -102,15 +181,15 @@ def _flatten_fields(data):
                         for sub_key, sub_value in _flatten_fields(item).items():
                             out[f"{key}.{sub_key}"] = sub_value
                     else:
-                        messages.append(str(item))
+                        messages.append(_message(item))
                 if messages:
                     out[key] = messages
             else:
-                out[key] = [str(value)]
+                out[key] = [_message(value)]
         return out
     if isinstance(data, list):
-        return {"non_field_errors": [str(item) for item in data]}
-    return {"non_field_errors": [str(data)]}
+        return {"non_field_errors": [_message(item) for item in data]}
+    return {"non_field_errors": [_message(data)]}
 
 
 def _validation_response(fields):
@@ -163,6 +242,7 @@ def api_exception_handler(exc, context):
         return None
     detail = response.data.get("detail", "") if isinstance(response.data, dict) else ""
     code = getattr(detail, "code", None) or getattr(exc, "default_code", "error")
+    detail = _library_detail(exc) or detail
     if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
         response.status_code = 401
         code = (
