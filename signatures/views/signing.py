@@ -204,13 +204,19 @@ def _form_inputs(step: str, form) -> dict:
     fields = [form[name] for name in names] if names else list(form)
     shown = {"inputs": [input_context(field) for field in fields]}
     if step == "details":
-        consents = form.consent_inputs()
-        shown["consents"] = consents
         # Unticked and without errors, the statements read the same for every
-        # client in a language: the page keeps them (`_details.html`).
-        shown["consents_blank"] = not any(
-            consent["value"] or consent["errors"] for consent in consents
-        )
+        # client in a language: the page keeps them (`_details.html`). A form
+        # not yet posted ticks none, so its list is made (the template calls
+        # the method) only when the kept copy is.
+        if form.is_bound:
+            consents = form.consent_inputs()
+            shown["consents"] = consents
+            shown["consents_blank"] = not any(
+                consent["value"] or consent["errors"] for consent in consents
+            )
+        else:
+            shown["consents"] = form.consent_inputs
+            shown["consents_blank"] = True
     return shown
 
 
@@ -221,7 +227,9 @@ def _page_context(link: SigningLink, step: str, *, has_fields: bool) -> dict:
         steps.insert(0, ("fields", _("Contract")))
     signer = link.state.get("signer") or {}
     index = [name for name, _label in steps].index(step)
+    number = link.contract.number or link.contract.pk
     return {
+        "title": _("Contract № %(number)s") % {"number": number},
         "link": link,
         "contract": link.contract,
         "company": link.contract.company,
