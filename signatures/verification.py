@@ -3,21 +3,35 @@
 A file is recognised by its SHA-256: the sealed signed PDF
 (`Signature.signed_pdf_sha256`), the revision a seal covers when content was
 appended later, or the unsigned contract document (`document_sha256`). The
-seal itself is checked by `signatures.sealing.inspect_seal`. The verdict:
+seal itself is checked by `signatures.sealing.inspect_seal`.
+
+The certificate of online signing carries no seal and no stored hash: an
+unsealed file titled as the certificate is compared byte for byte with the
+certificate stored for the contract its printed verification link names.
+The link only says which stored file to compare with; the bytes decide.
+
+The verdict:
 
     authentic           the very file the portal issued, seal intact
-    modified            the seal is broken, or the sealed file was changed
+    modified            the seal is broken, the sealed file was changed, or a
+                        certificate differs from the one issued for its contract
     contract_document   the unsigned contract PDF of a known contract
+    certificate         the very certificate of signing the portal issued
     unknown             nothing the portal issued
 """
 
 import hashlib
+import io
 import logging
+import re
 import uuid
+import zlib
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from pypdf import PdfReader
+from pypdf.errors import PyPdfError
 from rest_framework import status
 
 from contracts.models import Contract
@@ -30,6 +44,33 @@ logger = logging.getLogger(__name__)
 MAX_VERIFY_UPLOAD_BYTES = 20 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
 
+# The <title> of signatures/templates/signatures/certificate.html, which
+# WeasyPrint writes into the PDF's metadata.
+CERTIFICATE_TITLE = "Сертификат онлайн подписания / Онлайн қол қою сертификаты"
+_VERIFICATION_LINK = re.compile(r"/verify/([0-9A-Fa-f-]{36})/")
+
+# A damaged PDF makes pyHanko and pypdf raise these besides the errors that
+# `inspect_seal` expects (found by changing single bytes of certificates,
+# whose compressed object and cross-reference streams the parsers trip on).
+_DAMAGED_STREAM_ERRORS = (
+    zlib.error,
+    AssertionError,
+    NotImplementedError,
+    ArithmeticError,
+)
+# pypdf reads untrusted bytes: its own errors, and whichever builtin error
+# the broken structure trips.
+_UNREADABLE_PDF_ERRORS = (
+    PyPdfError,
+    ValueError,
+    KeyError,
+    IndexError,
+    TypeError,
+    AttributeError,
+    RecursionError,
+    *_DAMAGED_STREAM_ERRORS,
+)
+
 
 class UploadTooLargeError(DomainError):
     status = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
@@ -41,6 +82,7 @@ class Match:
     SIGNED_PDF = "signed_pdf"
     SEALED_REVISION = "sealed_revision"
     CONTRACT_DOCUMENT = "contract_document"
+    CERTIFICATE = "certificate"
     NONE = ""
 
 
@@ -48,6 +90,7 @@ class Verdict:
     AUTHENTIC = "authentic"
     MODIFIED = "modified"
     CONTRACT_DOCUMENT = "contract_document"
+    CERTIFICATE = "certificate"
     UNKNOWN = "unknown"
 
 
@@ -59,6 +102,9 @@ class Verification:
     seal: SealReport
     contract: Contract | None = None
     signature: Signature | None = None
+    # The file is titled as a certificate and names a signed contract, yet
+    # differs from the certificate issued for it.
+    altered_certificate: bool = False
 
     @property
     def known(self) -> bool:
@@ -100,7 +146,7 @@ def verify_pdf(*, pdf_bytes: bytes) -> Verification:
         match = Match.CONTRACT_DOCUMENT if contract else Match.NONE
 
     try:
-        seal = inspect_seal(pdf_bytes)
+        seal = _inspect_seal(pdf_bytes)
     except UnreadablePdfError:
         if match == Match.NONE:
             raise
@@ -115,7 +161,13 @@ def verify_pdf(*, pdf_bytes: bytes) -> Verification:
         if signature is not None:
             match, contract = Match.SEALED_REVISION, signature.contract
 
-    verdict = _verdict(match=match, seal=seal)
+    altered_certificate = False
+    if match == Match.NONE and not seal.present:
+        signature, altered_certificate = _find_certificate(pdf_bytes, sha256)
+        if signature is not None:
+            match, contract = Match.CERTIFICATE, signature.contract
+
+    verdict = _verdict(match=match, seal=seal, altered_certificate=altered_certificate)
     logger.info(
         "document verified verdict=%s match=%s seal=%s contract=%s",
         verdict,
@@ -123,7 +175,23 @@ def verify_pdf(*, pdf_bytes: bytes) -> Verification:
         seal.status,
         contract.pk if contract else None,
     )
-    return Verification(sha256, match, verdict, seal, contract, signature)
+    return Verification(
+        sha256, match, verdict, seal, contract, signature, altered_certificate
+    )
+
+
+def _inspect_seal(pdf_bytes: bytes) -> SealReport:
+    """Check the seal; a damaged stream makes the file unreadable, not a 500."""
+    try:
+        return inspect_seal(pdf_bytes)
+    except _DAMAGED_STREAM_ERRORS as exc:
+        # `inspect_seal` does not count these among a malformed PDF's errors;
+        # like it, a file whose seal cannot be read was broken after sealing.
+        logger.info("uploaded PDF unreadable: %s", type(exc).__name__)
+        if b"/ByteRange" in pdf_bytes:
+            return SealReport(status=SealStatus.MODIFIED)
+        message = _("The file is not a readable PDF.")
+        raise UnreadablePdfError(message, fields={"file": [message]}) from exc
 
 
 def _completed_signatures():
@@ -147,13 +215,61 @@ def _find_contract_document(sha256: str) -> tuple[Signature | None, Contract | N
     return completed_signature(contract), contract
 
 
-def _verdict(*, match: str, seal: SealReport) -> str:
-    if seal.status == SealStatus.MODIFIED:
+def _find_certificate(pdf_bytes: bytes, sha256: str) -> tuple[Signature | None, bool]:
+    """Return the signature whose stored certificate is this very file.
+
+    The second value is True when the file is titled as a certificate and
+    names a signed contract, but is not the certificate issued for it.
+    """
+    token = _certificate_token(pdf_bytes)
+    if token is None:
+        return None, False
+    signature = _completed_signatures().filter(contract__contract_token=token).first()
+    # Every certificate the portal hands out is stored first: without a
+    # stored one, none was issued and the file is simply not the portal's.
+    if signature is None or not signature.certificate_pdf:
+        return None, False
+    with signature.certificate_pdf.open("rb") as handle:
+        issued = handle.read()
+    if hashlib.sha256(issued).hexdigest() == sha256:
+        return signature, False
+    return None, True
+
+
+def _certificate_token(pdf_bytes: bytes) -> uuid.UUID | None:
+    """Return the contract token in a certificate's verification link, if any.
+
+    Only a file whose metadata carries the certificate's title is read, and
+    only its last page, where the link is printed: extracting text costs tens
+    of milliseconds a page, too much to spend on every upload.
+    """
+    try:
+        reader = PdfReader(io.BytesIO(pdf_bytes), strict=False)
+        if (reader.metadata or {}).get("/Title") != CERTIFICATE_TITLE:
+            return None
+        text = reader.pages[-1].extract_text()
+    except _UNREADABLE_PDF_ERRORS as exc:
+        logger.info("uploaded PDF text unreadable: %s", type(exc).__name__)
+        return None
+    # The link may wrap across lines (the certificate breaks it anywhere).
+    found = _VERIFICATION_LINK.search("".join(text.split()))
+    if found is None:
+        return None
+    try:
+        return uuid.UUID(found.group(1))
+    except ValueError:
+        return None
+
+
+def _verdict(*, match: str, seal: SealReport, altered_certificate: bool) -> str:
+    if seal.status == SealStatus.MODIFIED or altered_certificate:
         return Verdict.MODIFIED
     if match == Match.SIGNED_PDF:
         return Verdict.AUTHENTIC
     if match == Match.CONTRACT_DOCUMENT:
         return Verdict.CONTRACT_DOCUMENT
+    if match == Match.CERTIFICATE:
+        return Verdict.CERTIFICATE
     # The platform's seal holds over the content, yet the file is not the one
     # issued: bytes the seal cannot cover (its own padding) were changed.
     if seal.status == SealStatus.INTACT:

@@ -133,10 +133,16 @@ class VerificationSerializer(serializers.Serializer):
         help_text="The file, or the revision the seal covers, is one the portal made."
     )
     match = serializers.ChoiceField(
-        choices=["signed_pdf", "sealed_revision", "contract_document", ""]
+        choices=[
+            "signed_pdf",
+            "sealed_revision",
+            "contract_document",
+            "certificate",
+            "",
+        ]
     )
     verdict = serializers.ChoiceField(
-        choices=["authentic", "modified", "contract_document", "unknown"]
+        choices=["authentic", "modified", "contract_document", "certificate", "unknown"]
     )
     sha256 = serializers.CharField()
     contract = VerificationContractSerializer(allow_null=True)
@@ -158,7 +164,9 @@ class VerificationUploadSerializer(serializers.Serializer):
     },
     description=(
         "Tell whether an uploaded PDF is a document this portal signed (by its "
-        "SHA-256), which contract and signer, and whether the PAdES seal holds."
+        "SHA-256), its contract document or its certificate of signing (the "
+        "stored file, byte for byte), which contract and signer, and whether "
+        "the PAdES seal holds."
     ),
 )
 @api_view(["POST"])
