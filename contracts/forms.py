@@ -14,7 +14,12 @@ VALUE_PREFIX = "value__"
 
 
 class ContractFilterForm(forms.Form):
-    status = forms.ChoiceField(label=_("Status"), required=False, choices=[])
+    status = forms.ChoiceField(
+        label=_("Status"),
+        required=False,
+        choices=[],
+        error_messages={"invalid_choice": _("Choose a status from the list.")},
+    )
     q = forms.CharField(
         label=_("Search"),
         required=False,

@@ -72,9 +72,9 @@ def contract_list(request):
     status = form.cleaned_data.get("status", "")
     query = form.cleaned_data.get("q", "")
 
-    if form.has_error("q"):
-        # A search that cannot run lists nothing: listing every contract
-        # would read as if the term matched them all.
+    if form.errors:
+        # A search or status that cannot run lists nothing: listing every
+        # contract would read as if the filter matched them all.
         page, rows = Paginator([], PAGE_SIZE).page(1), []
     else:
         page, rows = search.get_dashboard_page(

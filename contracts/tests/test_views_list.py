@@ -93,8 +93,72 @@ def test_status_filter(owner_client, company):
     assert listed("signed") == ["S"]
     assert listed("cancelled") == ["C"]
     assert listed("expired") == ["LATE", "E"]
-    # An unknown status is ignored, not an error.
-    assert owner_client.get(URL, {"status": "bogus"}).status_code == 200
+    # An unknown status lists nothing, not everything.
+    assert listed("bogus") == []
+
+
+@pytest.mark.parametrize(
+    ("language", "error", "advice"),
+    [
+        (
+            "ru",
+            "Выберите статус из списка.",
+            "Исправьте фильтр по статусу, чтобы увидеть договоры.",
+        ),
+        (
+            "kk",
+            "Тізімнен мәртебені таңдаңыз.",
+            "Келісім-шарттарды көру үшін мәртебе сүзгісін түзетіңіз.",
+        ),
+        (
+            "en",
+            "Choose a status from the list.",
+            "Correct the status filter to list contracts.",
+        ),
+    ],
+)
+@pytest.mark.django_db
+def test_an_unknown_status_is_refused_in_the_users_language(
+    owner_client, company, language, error, advice
+):
+    ContractFactory(company=company, number="OC-1")
+
+    response = owner_client.get(
+        URL, {"status": "nonsense"}, HTTP_ACCEPT_LANGUAGE=language
+    )
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert numbers(response) == []
+    assert "OC-1" not in body
+    assert f'data-testid="status-error">{error}</div>' in body
+    assert 'class="form-select is-invalid"' in body
+    assert 'aria-describedby="id_status_error"' in body
+    assert advice in body
+    assert " selected>" not in body
+
+
+@pytest.mark.django_db
+def test_an_unknown_status_is_not_echoed_into_the_page(owner_client, company):
+    response = owner_client.get(URL, {"status": '"><script>x</script>'})
+
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert numbers(response) == []
+    assert "<script>x" not in body
+    assert 'data-testid="status-error"' in body
+
+
+@pytest.mark.django_db
+def test_a_known_status_shows_no_status_error(owner_client, company):
+    ContractFactory(company=company, number="OC-1")
+
+    response = owner_client.get(URL, {"status": "pending"})
+
+    body = response.content.decode()
+    assert numbers(response) == ["OC-1"]
+    assert 'data-testid="status-error"' not in body
+    assert "is-invalid" not in body
 
 
 @pytest.mark.django_db
