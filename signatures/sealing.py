@@ -22,6 +22,7 @@ import logging
 import os
 import threading
 import uuid
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -65,7 +66,9 @@ MAX_SIGNATURES_CHECKED = 5
 
 # pyHanko parses untrusted bytes and, on a damaged file, raises its own
 # PdfError or whichever builtin error the broken structure trips (found by
-# fuzzing sealed PDFs: ValueError, KeyError, IndexError, TypeError...).
+# fuzzing sealed PDFs: ValueError, KeyError, IndexError, TypeError...; and by
+# changing single bytes of unsealed ones, whose compressed streams trip zlib,
+# assertions and unimplemented filters).
 _MALFORMED_PDF_ERRORS = (
     PdfError,
     ValueError,
@@ -74,7 +77,10 @@ _MALFORMED_PDF_ERRORS = (
     TypeError,
     AttributeError,
     RecursionError,
-    OverflowError,
+    ArithmeticError,
+    zlib.error,
+    AssertionError,
+    NotImplementedError,
 )
 
 

@@ -49,9 +49,9 @@ PDF_MAGIC = b"%PDF-"
 CERTIFICATE_TITLE = "Сертификат онлайн подписания / Онлайн қол қою сертификаты"
 _VERIFICATION_LINK = re.compile(r"/verify/([0-9A-Fa-f-]{36})/")
 
-# A damaged PDF makes pyHanko and pypdf raise these besides the errors that
-# `inspect_seal` expects (found by changing single bytes of certificates,
-# whose compressed object and cross-reference streams the parsers trip on).
+# Besides its own errors, pypdf trips on these in a damaged PDF (found by
+# changing single bytes of certificates, whose compressed object and
+# cross-reference streams the parsers trip on).
 _DAMAGED_STREAM_ERRORS = (
     zlib.error,
     AssertionError,
@@ -146,7 +146,7 @@ def verify_pdf(*, pdf_bytes: bytes) -> Verification:
         match = Match.CONTRACT_DOCUMENT if contract else Match.NONE
 
     try:
-        seal = _inspect_seal(pdf_bytes)
+        seal = inspect_seal(pdf_bytes)
     except UnreadablePdfError:
         if match == Match.NONE:
             raise
@@ -178,20 +178,6 @@ def verify_pdf(*, pdf_bytes: bytes) -> Verification:
     return Verification(
         sha256, match, verdict, seal, contract, signature, altered_certificate
     )
-
-
-def _inspect_seal(pdf_bytes: bytes) -> SealReport:
-    """Check the seal; a damaged stream makes the file unreadable, not a 500."""
-    try:
-        return inspect_seal(pdf_bytes)
-    except _DAMAGED_STREAM_ERRORS as exc:
-        # `inspect_seal` does not count these among a malformed PDF's errors;
-        # like it, a file whose seal cannot be read was broken after sealing.
-        logger.info("uploaded PDF unreadable: %s", type(exc).__name__)
-        if b"/ByteRange" in pdf_bytes:
-            return SealReport(status=SealStatus.MODIFIED)
-        message = _("The file is not a readable PDF.")
-        raise UnreadablePdfError(message, fields={"file": [message]}) from exc
 
 
 def _completed_signatures():

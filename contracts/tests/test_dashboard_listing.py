@@ -83,9 +83,7 @@ def test_an_empty_list_has_one_empty_page(company, owner):
 
 
 def test_an_unknown_status_lists_everything_as_before(listed_company, owner):
-    _page, rows = search.get_dashboard_page(
-        user=owner, status="nonsense", per_page=100
-    )
+    _page, rows = search.get_dashboard_page(user=owner, status="nonsense", per_page=100)
 
     assert [row.pk for row in rows] == [
         pk

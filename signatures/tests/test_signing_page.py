@@ -1155,9 +1155,7 @@ def test_page_addresses_are_the_ones_reverse_gives():
     assert urljoin(page, urls["download_url"]) == document + "?download=1"
 
 
-def test_a_step_shown_by_a_post_resolves_its_addresses_from_the_page(
-    client, contract
-):
+def test_a_step_shown_by_a_post_resolves_its_addresses_from_the_page(client, contract):
     page = client.get(f"/sign/{contract.contract_token}/")["Location"]
 
     refused = client.post(page + "code/", {"client_name": ""})
