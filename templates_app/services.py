@@ -5,8 +5,10 @@ parses in the sandbox) before anything is stored; the file is kept under a
 generated name and its placeholders become the template's suggested fields.
 """
 
+import html
 import logging
 import os
+import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,6 +16,8 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
+from jinja2.exceptions import TemplateSyntaxError
 from rest_framework import status
 
 from companies.models import Company
@@ -82,9 +86,186 @@ def _inspect(data: bytes) -> list[str]:
     try:
         return inspect_template(data)
     except TemplateRejectedError as exc:
+        message = str(exc)
+        if isinstance(exc.__cause__, TemplateSyntaxError):
+            message = _explain_syntax_error(exc.__cause__)
         raise InvalidInputError(
-            str(exc), code="invalid_template", fields={"file": [str(exc)]}
+            message, code="invalid_template", fields={"file": [message]}
         ) from exc
+
+
+# A template syntax error, told to the company employee who typed it in Word:
+# which part of the document, the text around it, and what to fix, all in the
+# reader's language. Jinja's own English (and its line numbers, which count
+# XML paragraphs) goes to the log only.
+
+# The sandbox's refusals are already in the reader's language. Their msgids
+# sit in a variable so that makemessages leaves them to contracts' catalog.
+_SANDBOX_REFUSALS = (
+    "'%(keyword)s' is not allowed in contract templates.",
+    "'%(name)s' reaches for Python internals; names starting with '_' are not "
+    "allowed in contract templates.",
+)
+_PART_ROOT = re.compile(
+    r"\s*(?:<\?xml[^>]*\?>\s*)?<w:(body|document|hdr|ftr|footnotes)\b"
+)
+_TAG_NAME = re.compile(r"\{%-?\s*(\w+)")
+_BLOCK_TAGS = frozenset({"if", "for", "with", "filter", "macro", "call", "raw"})
+_NEAR_CHARS = 100
+_NEIGHBOUR_CHARS = 30
+_PART_PHRASES = {
+    "body": pgettext_lazy("template part", "in the document text"),
+    "document": pgettext_lazy("template part", "in the document text"),
+    "hdr": pgettext_lazy("template part", "in the page header"),
+    "ftr": pgettext_lazy("template part", "in the page footer"),
+    "footnotes": pgettext_lazy("template part", "in the footnotes"),
+    "properties": pgettext_lazy(
+        "template part", "in the document properties (File → Info)"
+    ),
+}
+
+
+def _part_phrase(source: str | None) -> str:
+    """Name the part of the document a Jinja source comes from, or ""."""
+    if source is None:
+        return ""
+    found = _PART_ROOT.match(source)
+    if found is not None:
+        return str(_PART_PHRASES[found[1]])
+    # docxtpl's other sources are the document properties, plain text.
+    return "" if "<" in source else str(_PART_PHRASES["properties"])
+
+
+def _paragraph_text(line: str) -> str:
+    # docxtpl drops the paragraph of a `{%p %}` tag, so a paragraph's end, a
+    # tab or a line break becomes a space, lest two texts run together.
+    text = re.sub(r"</w:p>|<w:(?:tab|br|cr)\b[^>]*>", " ", line)
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", "", text)).split())
+
+
+def _shorten(text: str, limit: int, *, keep_end: bool = False) -> str:
+    if len(text) <= limit:
+        return text
+    return "…" + text[-limit:] if keep_end else text[:limit] + "…"
+
+
+def _text_near(source: str | None, lineno: int | None) -> str:
+    """Return the paragraph at `lineno` with its neighbours, as Word shows them."""
+    lines = (source or "").splitlines()
+    if not lineno or lineno > len(lines):
+        return ""
+    before = _paragraph_text(lines[lineno - 2]) if lineno >= 2 else ""
+    after = _paragraph_text(lines[lineno]) if lineno < len(lines) else ""
+    parts = [
+        _shorten(before, _NEIGHBOUR_CHARS, keep_end=True),
+        _shorten(_paragraph_text(lines[lineno - 1]), _NEAR_CHARS),
+        _shorten(after, _NEIGHBOUR_CHARS),
+    ]
+    return " / ".join(part for part in parts if part)
+
+
+def _unclosed_block_line(source: str | None, tag: str) -> int | None:
+    """Return the line of the last `{% tag %}` that no `{% endtag %}` closes."""
+    open_blocks: list[tuple[str, int]] = []
+    for number, line in enumerate((source or "").splitlines(), start=1):
+        for name in _TAG_NAME.findall(line):
+            if name in _BLOCK_TAGS:
+                open_blocks.append((name, number))
+            elif name.startswith("end"):
+                _close_innermost(open_blocks, name[3:])
+    lines = [number for name, number in open_blocks if name == tag]
+    return lines[-1] if lines else None
+
+
+def _close_innermost(open_blocks: list[tuple[str, int]], name: str) -> None:
+    for index in range(len(open_blocks) - 1, -1, -1):
+        if open_blocks[index][0] == name:
+            del open_blocks[index]
+            return
+
+
+def _is_sandbox_refusal(message: str) -> bool:
+    for msgid in _SANDBOX_REFUSALS:
+        pieces = re.split(r"%\(\w+\)s", _(msgid))
+        if re.fullmatch(".+".join(map(re.escape, pieces)), message):
+            return True
+    return False
+
+
+def _syntax_problem(exc: TemplateSyntaxError) -> tuple[str, int | None]:
+    """Say what is wrong in the reader's language, and on which line it starts."""
+    message = exc.message or ""
+    lineno = exc.lineno
+    innermost = re.search(
+        r"innermost block that needs to be closed is '(\w+)'", message
+    )
+    unknown_tag = re.match(r"Encountered unknown tag '(\w+)'", message)
+    bad_char = re.match(r"unexpected char '(.)'", message)
+    no_filter = re.match(r"No filter named '([^']+)'", message)
+
+    if _is_sandbox_refusal(message):
+        return message, lineno
+    if message.startswith("Unexpected end of template") and innermost:
+        tag = innermost[1]
+        problem = _(
+            "The block «{%% %(tag)s %%}» is never closed: put «{%% end%(tag)s %%}» "
+            "where it ends."
+        ) % {"tag": tag}
+        return problem, _unclosed_block_line(exc.source, tag) or lineno
+    if unknown_tag and "nesting mistake" in message and innermost:
+        problem = _(
+            "«{%% %(tag)s %%}» comes before «{%% end%(open)s %%}»: close the "
+            "blocks in the reverse order of opening them."
+        ) % {"tag": unknown_tag[1], "open": innermost[1]}
+    elif unknown_tag and unknown_tag[1].startswith(("end", "else", "elif")):
+        problem = _("«{%% %(tag)s %%}» has no block opened before it.") % {
+            "tag": unknown_tag[1]
+        }
+    elif unknown_tag:
+        problem = _("The tag «{%% %(tag)s %%}» is unknown.") % {"tag": unknown_tag[1]}
+    elif "'end of print statement'" in message and message.startswith("expected"):
+        problem = _(
+            "A field is not closed with «}}», or its name has a space in it "
+            "(write «client_name», not «client name»)."
+        )
+    elif message.startswith("unexpected '}'"):
+        problem = _(
+            "The braces do not match: write a field as «{{ name }}» and a tag as "
+            "«%(tag)s»."
+        ) % {"tag": "{% if name %}"}
+    elif bad_char:
+        problem = _(
+            "The character «%(char)s» cannot stand inside «{{ }}» or «{%% %%}»: "
+            "a field name holds letters, digits and «_»."
+        ) % {"char": bad_char[1]}
+    elif no_filter:
+        problem = _(
+            "The filter «%(name)s» does not exist or is not allowed in contract "
+            "templates; look for «|%(name)s» in the document."
+        ) % {"name": no_filter[1]}
+    else:
+        problem = _("A field «{{ }}» or a tag «%(tag)s» is written incorrectly.") % {
+            "tag": "{% %}"
+        }
+    return problem, lineno
+
+
+def _explain_syntax_error(exc: TemplateSyntaxError) -> str:
+    """Tell the uploader where the template's syntax error is and what to fix."""
+    logger.info("template refused: syntax error line=%s: %s", exc.lineno, exc.message)
+    problem, lineno = _syntax_problem(exc)
+    place = _part_phrase(exc.source)
+    near = _text_near(exc.source, lineno)
+    if place and near:
+        where = _("The template has a mistake %(place)s, near «%(text)s».") % {
+            "place": place,
+            "text": near,
+        }
+    elif place:
+        where = _("The template has a mistake %(place)s.") % {"place": place}
+    else:
+        where = _("The template has a mistake.")
+    return f"{where} {problem}"
 
 
 def _original_name(file) -> str:

@@ -78,8 +78,8 @@ def template_upload(request):
 
 def _show_upload_error(form, exc) -> None:
     if getattr(exc, "code", None) == "invalid_template":
-        # The intake's reason names the problem (in English, as the API gives
-        # it); the page says in the reader's language what it is.
+        # The intake's reason (the API's message) names the problem; the page
+        # adds what happened to the upload.
         reason = _("The document was refused: %(reason)s") % {"reason": exc.detail}
         form.add_error("file", reason)
     else:
