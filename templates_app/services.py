@@ -61,9 +61,10 @@ def too_large_error() -> TemplateTooLargeError:
 def _clean_name(name) -> str:
     name = " ".join(str(name or "").split())
     if not name:
-        raise ValidationError({"name": ["Enter a template name."]})
+        raise ValidationError({"name": [_("Enter a template name.")]})
     if len(name) > MAX_NAME_LENGTH:
-        raise ValidationError({"name": [f"Use at most {MAX_NAME_LENGTH} characters."]})
+        message = _("Use at most %(limit)s characters.") % {"limit": MAX_NAME_LENGTH}
+        raise ValidationError({"name": [message]})
     try:
         field_values.clean_value("text", name)
     except ValidationError as exc:

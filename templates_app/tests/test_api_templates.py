@@ -333,7 +333,26 @@ def test_put_with_a_blank_name_is_400(owner_api, template):
     assert "name" in response.json()["fields"]
 
 
-# Delete
+@pytest.mark.parametrize(
+    ("language", "blank"),
+    [("ru", "Введите название шаблона."), ("kk", "Үлгінің атауын енгізіңіз.")],
+)
+def test_a_bad_template_name_is_refused_in_the_users_language(language, blank):
+    from django.core.exceptions import ValidationError
+    from django.utils import translation
+
+    from templates_app.services import MAX_NAME_LENGTH, _clean_name
+
+    with translation.override(language):
+        with pytest.raises(ValidationError) as empty:
+            _clean_name("  ")
+        with pytest.raises(ValidationError) as long:
+            _clean_name("x" * (MAX_NAME_LENGTH + 1))
+
+    assert empty.value.message_dict["name"] == [blank]
+    too_long = long.value.message_dict["name"][0]
+    assert str(MAX_NAME_LENGTH) in too_long
+    assert "Use at most" not in too_long
 
 
 def test_delete_removes_the_template_and_its_file(
