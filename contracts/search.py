@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from contracts.models import Contract, normalize_search_text
 from contracts.selectors import filter_by_status
 from ozgecontract.prepared import PreparedRead
-from ozgecontract.tenancy import scope_to_company
+from ozgecontract.tenancy import is_platform_admin, scope_to_company
 from ozgecontract.validators import normalize_phone
 
 
@@ -81,7 +81,9 @@ def get_dashboard_page(
     search's first page is read first: when it has room to spare it is the
     count, and a rare term's search reads the matching rows once, not twice.
     """
-    if not (query or "").strip() and user.company_id is not None:
+    # Company staff see their company's contracts; a platform admin (who may
+    # have a company too) sees every company's, through the ORM below.
+    if not (query or "").strip() and user.company_id and not is_platform_admin(user):
         listing = _Listing(
             company_id=user.company_id,
             status=status if status in Contract.Status.values else "",
@@ -154,12 +156,10 @@ def _rows_from(values, *, now: datetime) -> list[ContractRow]:
 
 _STAND_INS = {
     "company_id": (Contract._meta.get_field("company"), -7_265_301),
-    # Only the pending and expired filters compare deadlines with the time.
     "now": (Contract._meta.get_field("expires_at"), datetime(1901, 2, 3, tzinfo=UTC)),
     "top": (Contract._meta.pk, -1),
     "bottom": (Contract._meta.pk, -2),
 }
-_FILTERS_WITH_DEADLINES = {Contract.Status.PENDING, Contract.Status.EXPIRED}
 
 
 def _listed(status: str, company_id, now) -> QuerySet:
@@ -169,23 +169,27 @@ def _listed(status: str, company_id, now) -> QuerySet:
 
 @functools.cache
 def _listing_reads(status: str) -> tuple[PreparedRead, PreparedRead, PreparedRead]:
-    """Return the prepared (count, ids, rows) reads of the list with `status`."""
-    names = (
-        ["company_id", "now"] if status in _FILTERS_WITH_DEADLINES else ["company_id"]
-    )
-    stand_ins = {name: _STAND_INS[name] for name in names}
+    """Return the prepared (count, ids, rows) reads of the list with `status`.
 
-    def listed(**values):
-        return _listed(status, values["company_id"], values.get("now"))
+    Every status is given the time: only the pending and expired filters
+    compare deadlines with it today, and one that starts to will compare
+    with each request's time, not with the time its SQL was built.
+    """
+    stand_ins = {"company_id": _STAND_INS["company_id"], "now": _STAND_INS["now"]}
+
+    def listed(company_id, now):
+        return _listed(status, company_id, now)
 
     count = PreparedRead(
         lambda **values: listed(**values).order_by().values_list(_CountAll()),
+        optional=("now",),
         **stand_ins,
     )
     # The page is cut from the ids alone: the OFFSET walks an index, not rows.
     ids = PreparedRead(
         lambda **values: listed(**values).order_by("-id").values_list("pk"),
         paged=True,
+        optional=("now",),
         **stand_ins,
     )
     # The same filter between the page's first and last id gives its rows.
@@ -198,6 +202,7 @@ def _listing_reads(status: str) -> tuple[PreparedRead, PreparedRead, PreparedRea
         ),
         top=_STAND_INS["top"],
         bottom=_STAND_INS["bottom"],
+        optional=("now",),
         **stand_ins,
     )
     return count, ids, rows
@@ -223,9 +228,7 @@ class _Listing:
     def __init__(self, *, company_id: int, status: str, now: datetime):
         self._count, self._ids, self._rows = _listing_reads(status)
         self._now = now
-        self._values = {"company_id": company_id}
-        if status in _FILTERS_WITH_DEADLINES:
-            self._values["now"] = now
+        self._values = {"company_id": company_id, "now": now}
 
     def count(self) -> int:
         counted = self._count.rows(**self._values)
@@ -237,7 +240,10 @@ class _Listing:
         if not ids:
             return []
         values = self._rows.rows(top=ids[0][0], bottom=ids[-1][0], **self._values)
-        return _rows_from(values, now=self._now)
+        # A contract committed between the two reads with an id inside the
+        # range (PostgreSQL hands out ids before commit) is not on this page.
+        on_page = {pk for (pk,) in ids}
+        return _rows_from([row for row in values if row[0] in on_page], now=self._now)
 
 
 def _matches(query: str) -> Q:

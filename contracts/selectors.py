@@ -3,6 +3,7 @@
 import logging
 import uuid
 
+from django.db import router
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -96,12 +97,16 @@ def get_contract_by_token(token: str) -> Contract:
     except ValueError as exc:
         security_logger.info("malformed contract token")
         raise NotFoundError(_("Contract not found.")) from exc
-    rows = _contract_by_token.rows(token=parsed)
+    using = router.db_for_read(Contract)
+    rows = _contract_by_token.rows(using=using, token=parsed)
     if not rows:
         security_logger.info("unknown contract token")
         raise NotFoundError(_("Contract not found."))
-    contract = instance_from(Contract, rows[0][: len(_CONTRACT_COLUMNS)])
-    contract.company = instance_from(Company, rows[0][len(_CONTRACT_COLUMNS) :])
+    values = rows[0]
+    contract = instance_from(Contract, values[: len(_CONTRACT_COLUMNS)], using=using)
+    contract.company = instance_from(
+        Company, values[len(_CONTRACT_COLUMNS) :], using=using
+    )
     return contract
 
 
@@ -111,9 +116,10 @@ def list_contract_fields(*, contract: Contract) -> QuerySet[ContractField]:
 
 def read_contract_fields(*, contract: Contract) -> list[ContractField]:
     """Return the contract's fields in order, as `list_contract_fields` would."""
+    using = router.db_for_read(ContractField)
     fields = []
-    for values in _fields_of_contract.rows(contract_id=contract.pk):
-        field = instance_from(ContractField, values)
+    for values in _fields_of_contract.rows(using=using, contract_id=contract.pk):
+        field = instance_from(ContractField, values, using=using)
         field.contract = contract
         fields.append(field)
     return fields

@@ -40,6 +40,9 @@ class PreparedRead:
     turns a value into its database parameter) and a stand-in that prepares to
     a parameter no other part of the query uses. With `paged`, the queryset
     is not sliced and `rows()` takes the window as `limit` and `offset`.
+    The stand-ins named in `optional` may be left out of the query (a filter
+    that compares with them for some choices only); every other one must
+    appear exactly once.
     """
 
     def __init__(
@@ -47,10 +50,12 @@ class PreparedRead:
         build: Callable[..., QuerySet],
         *,
         paged: bool = False,
+        optional: tuple[str, ...] = (),
         **stand_ins: tuple[Field, object],
     ):
         self._build = build
         self._paged = paged
+        self._optional = set(optional)
         self._stand_ins = stand_ins
         self._compiled: dict[str, _Compiled] = {}
 
@@ -62,6 +67,9 @@ class PreparedRead:
         compiled = self._compiled.get(using) or self._compile(using)
         params = list(compiled.params)
         for name, position in compiled.positions.items():
+            if values[name] is None:
+                # The ORM would write IS NULL; the prepared SQL says "= %s".
+                raise ValueError(f"a prepared read cannot compare {name!r} with None")
             field = self._stand_ins[name][0]
             params[position] = field.get_db_prep_value(values[name], connection)
         if self._paged:
@@ -88,6 +96,8 @@ class PreparedRead:
         for name, (field, stand_in) in self._stand_ins.items():
             prepared = field.get_db_prep_value(stand_in, connection)
             found = [i for i, param in enumerate(params) if param == prepared]
+            if not found and name in self._optional:
+                continue
             if len(found) != 1:
                 raise ValueError(
                     f"stand-in {name!r} appears {len(found)} times among the "

@@ -133,6 +133,9 @@ CACHES = {
         "BACKEND": "ozgecontract.fragments.FragmentCache",
         "LOCATION": "template-fragments",
         "TIMEOUT": None,
+        # Languages x sections x roles x steps, and the signing page's document
+        # card per page count: a few hundred at most.
+        "OPTIONS": {"MAX_ENTRIES": 2000},
     },
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -91,3 +91,33 @@ def test_an_unknown_status_lists_everything_as_before(listed_company, owner):
         .order_by("-id")
         .values_list("pk", flat=True)
     ]
+
+
+def test_a_platform_admin_with_a_company_lists_every_company_as_elsewhere(
+    listed_company, other_company
+):
+    from ozgecontract.tests.factories import UserFactory
+
+    admin = UserFactory(company=listed_company, is_staff=True)
+
+    _page, rows = search.get_dashboard_page(user=admin, per_page=100)
+
+    assert [row.pk for row in rows] == list(
+        Contract.objects.order_by("-id").values_list("pk", flat=True)
+    )
+
+
+def test_a_row_committed_inside_the_pages_range_between_the_reads_is_left_out(
+    company, owner, monkeypatch
+):
+    contracts = [ContractFactory(company=company) for _ in range(5)]
+    listing = search._Listing(company_id=company.pk, status="", now=timezone.now())
+    newest, middle, oldest = contracts[4].pk, contracts[2].pk, contracts[0].pk
+    # As if contracts[3] and [1] were committed after the ids were read.
+    monkeypatch.setattr(
+        listing._ids, "rows", lambda **_values: [(newest,), (middle,), (oldest,)]
+    )
+
+    rows = listing[0:3]
+
+    assert [row.pk for row in rows] == [newest, middle, oldest]

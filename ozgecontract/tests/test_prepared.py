@@ -227,3 +227,18 @@ def test_contract_fields_read_in_order_as_the_orm_reads_them():
     assert len(queries) == 1
     assert [_values(field) for field in fields] == [_values(f) for f in expected]
     assert owners == {contract.pk}
+
+
+@pytest.mark.django_db
+def test_an_optional_stand_in_may_be_absent_and_none_is_refused(owner):
+    model = get_user_model()
+    read = PreparedRead(
+        lambda pk, email: model.objects.filter(pk=pk).values_list("email"),
+        optional=("email",),
+        pk=(model._meta.pk, -1),
+        email=(model._meta.get_field("email"), "stand-in@example.kz"),
+    )
+
+    assert read.rows(pk=owner.pk, email="ignored@example.kz") == [(owner.email,)]
+    with pytest.raises(ValueError, match="None"):
+        read.rows(pk=None, email="x@example.kz")

@@ -1167,6 +1167,18 @@ def test_a_step_shown_by_a_post_resolves_its_addresses_from_the_page(client, con
     assert 'href="contract.pdf?download=1"' in html
 
 
+def test_switching_language_on_a_refused_step_returns_to_the_page(client, contract):
+    page = client.get(f"/sign/{contract.contract_token}/")["Location"]
+    refused = client.post(page + "code/", {"client_name": ""})
+    assert f'name="next" value="{page}"' in refused.content.decode()
+
+    switched = client.post("/i18n/setlang/", {"language": "kk", "next": page})
+
+    assert switched.status_code == 302
+    assert switched["Location"] == page
+    assert client.get(page).status_code == 200
+
+
 def test_kept_fragments_follow_each_pages_language_and_link(contract, company):
     other = ContractFactory(company=company)
     pages = {}
