@@ -7,7 +7,7 @@ from each app's `urls.py`, mounted at the bottom of this file.
 """
 
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from billing.api import api_urlpatterns as billing_api
@@ -61,6 +61,14 @@ API_ROOTS = frozenset(
     for pattern in urlpatterns
     if not hasattr(pattern, "url_patterns")
 ) - {""}
+# Last of all: a page's address without its final slash goes to the page.
+urlpatterns.append(
+    re_path(
+        r"^(?P<path>(?:sign|verify|dashboard|accounts|admin)(?:/[^?#]*[^/])?)$",
+        views.add_slash,
+    )
+)
+
 handler400 = "ozgecontract.views.bad_request"
 handler404 = "ozgecontract.views.not_found"
 handler500 = "ozgecontract.views.server_error"

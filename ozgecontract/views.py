@@ -1,8 +1,14 @@
 """Project-level views: health check, favicon, the benchmarks' floor, the 404."""
 
 from django.db import connection
-from django.http import HttpResponseRedirect, JsonResponse
+from django.http import (
+    Http404,
+    HttpResponsePermanentRedirect,
+    HttpResponseRedirect,
+    JsonResponse,
+)
 from django.templatetags.static import static
+from django.urls import is_valid_path
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import cache_control
@@ -55,6 +61,20 @@ def _is_api_path(request) -> bool:
 # DRF's exception handler): an unknown URL such as /contracts/abc, a body over
 # DATA_UPLOAD_MAX_MEMORY_SIZE or with too many fields, an unhandled error.
 # Integrators still get the API's JSON error shape; pages keep their HTML.
+
+
+def add_slash(request, path: str):
+    """Send a page's address written without its final slash to the page.
+
+    Pages end in a slash and the API's paths do not (APPEND_SLASH is off for
+    the API's sake); a signing link whose slash a messenger dropped must still
+    open. Only addresses that are pages once the slash is added are sent on.
+    """
+    target = f"/{path}/"
+    if request.method not in ("GET", "HEAD") or not is_valid_path(target):
+        raise Http404
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
 
 
 def not_found(request, exception=None):
