@@ -86,3 +86,22 @@ def test_a_demo_loaded_before_the_labels_gets_them_and_keeps_the_companys(db):
     labels = dict(contract.fields.values_list("field_name", "label"))
     assert labels["summ"] == "Цена договора, тенге"
     assert labels["company_work"] == "Подрядчик"
+
+
+def test_after_the_demo_contract_is_signed_a_new_one_from_the_demo_template_is_shown(
+    db,
+):
+    from ozgecontract.tests.factories import ContractFactory
+
+    run_demo()
+    demo = Contract.objects.get()
+    Contract.objects.filter(pk=demo.pk).update(status=Contract.Status.SIGNED)
+    # A contract the company made from another template, as the walk-through does.
+    other = ContractFactory(company=demo.company)
+
+    output = run_demo()
+
+    shown = Contract.objects.exclude(pk__in=[demo.pk, other.pk]).get()
+    assert shown.template_id == demo.template_id
+    assert str(shown.contract_token) in output
+    assert str(other.contract_token) not in output

@@ -162,14 +162,16 @@ class Command(BaseCommand):
         template.refresh_from_db()
 
     def _contract(self, company: Company, template: Template) -> Contract:
+        # The demo template's own pending contract: once it is signed (the
+        # README's walk-through signs it), a new one is made, never a contract
+        # the company made from another template.
         contract = (
-            company.contracts.filter(status=Contract.Status.PENDING)
+            company.contracts.filter(status=Contract.Status.PENDING, template=template)
             .order_by("id")
             .first()
         )
         if contract is not None:
-            if contract.template_id == template.pk:
-                self._label_contract_fields(contract)
+            self._label_contract_fields(contract)
             return contract
         owner = company.users.filter(role=User.Role.OWNER).first()
         values = {k: v for k, v in VALUES.items() if k in template.fields}
