@@ -303,3 +303,15 @@ def test_certificate_verification_costs_four_queries(
         response = api_upload(anonymous, certificate)
 
     assert response.json()["verdict"] == "certificate"
+
+
+def test_the_certificate_the_company_downloads_over_the_api_verifies_too(
+    anonymous, owner_api, signature
+):
+    company_copy = owner_api.get(f"/signatures/{signature.pk}/certificate")
+    assert company_copy.status_code == 200
+
+    response = api_upload(anonymous, company_copy.content)
+
+    assert response.json()["verdict"] == "certificate"
+    assert company_copy.content == received_certificate(anonymous, signature)
