@@ -31,7 +31,7 @@ from common import (
 )
 
 CONTRACTS = 10_000
-RUNS = 30
+RUNS = 60
 TARGET_RATIO = 4.0
 FLOOR = "/api/ping"
 # The cheapest logged-in page: session, user and the dashboard layout only.
