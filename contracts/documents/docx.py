@@ -8,6 +8,7 @@ that would make a converter fetch something from outside.
 """
 
 import io
+import logging
 import re
 import zipfile
 import zlib
@@ -21,6 +22,8 @@ from jinja2.exceptions import TemplateError, TemplateSyntaxError
 from lxml import etree
 
 from contracts.documents.sandbox import ContractTemplateEnvironment
+
+logger = logging.getLogger(__name__)
 
 MAX_ENTRIES = 1000
 MAX_UNCOMPRESSED_BYTES = 64 * 1024 * 1024
@@ -253,14 +256,58 @@ _STRUCTURE_ERRORS = (
 )
 
 
+_DOCUMENT_PART = "/word/document.xml"
+# Main-part content types of Word files that are not a .docx; python-docx
+# opens none of them, so the upload is told what it is and how to save it.
+_OTHER_WORD_TYPES = {
+    "application/vnd.openxmlformats-officedocument.wordprocessingml"
+    ".template.main+xml": ".dotx",
+    "application/vnd.ms-word.document.macroEnabled.main+xml": ".docm",
+    "application/vnd.ms-word.template.macroEnabledTemplate.main+xml": ".dotm",
+}
+
+
+def _main_part_type(data: bytes) -> str:
+    """Return the content type `[Content_Types].xml` gives the main part, or ""."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = etree.fromstring(
+                archive.read("[Content_Types].xml"), parser=_xml_parser()
+            )
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, etree.LxmlError):
+        return ""
+    for override in root.iter("{*}Override"):
+        if override.get("PartName", "").lower() == _DOCUMENT_PART:
+            return override.get("ContentType", "")
+    return ""
+
+
+def _not_a_valid_docx(data: bytes, exc: Exception) -> TemplateRejectedError:
+    """Refuse a zip that passed the package checks but python-docx cannot read."""
+    logger.info("template refused: not a valid docx: %s: %s", type(exc).__name__, exc)
+    extension = _OTHER_WORD_TYPES.get(_main_part_type(data))
+    if extension:
+        return TemplateRejectedError(
+            _(
+                "The file is saved as %(extension)s, not as a Word document "
+                "(.docx); in Word, choose «Save As» → «Word Document (.docx)»."
+            )
+            % {"extension": extension}
+        )
+    return TemplateRejectedError(
+        _(
+            "The file is not a valid Word document (.docx): its parts do not fit "
+            "together. Open it in Word and save it again as .docx."
+        )
+    )
+
+
 def _open_template(data: bytes) -> DocxTemplate:
     template = DocxTemplate(io.BytesIO(data))
     try:
         template.init_docx()
     except _STRUCTURE_ERRORS as exc:
-        raise TemplateRejectedError(
-            "The file is not a valid Word document (.docx)."
-        ) from exc
+        raise _not_a_valid_docx(data, exc) from exc
     return template
 
 
@@ -343,9 +390,7 @@ def find_placeholders(data: bytes) -> list[str]:
     try:
         sources = _template_sources(template)
     except _STRUCTURE_ERRORS as exc:
-        raise TemplateRejectedError(
-            "The file is not a valid Word document (.docx)."
-        ) from exc
+        raise _not_a_valid_docx(data, exc) from exc
     tags = sum(s.text.count("{{") + s.text.count("{%") for s in sources)
     if tags > MAX_TEMPLATE_TAGS:
         raise TemplateRejectedError(
