@@ -203,6 +203,7 @@ def _syntax_problem(exc: TemplateSyntaxError) -> tuple[str, int | None]:
     unknown_tag = re.match(r"Encountered unknown tag '(\w+)'", message)
     bad_char = re.match(r"unexpected char '(.)'", message)
     no_filter = re.match(r"No filter named '([^']+)'", message)
+    no_test = re.match(r"No test named '([^']+)'", message)
 
     if _is_sandbox_refusal(message):
         return message, lineno
@@ -244,6 +245,11 @@ def _syntax_problem(exc: TemplateSyntaxError) -> tuple[str, int | None]:
             "The filter «%(name)s» does not exist or is not allowed in contract "
             "templates; look for «|%(name)s» in the document."
         ) % {"name": no_filter[1]}
+    elif no_test:
+        problem = _(
+            "The test «%(name)s» does not exist or is not allowed in contract "
+            "templates; look for «is %(name)s» in the document."
+        ) % {"name": no_test[1]}
     else:
         problem = _("A field «{{ }}» or a tag «%(tag)s» is written incorrectly.") % {
             "tag": "{% %}"

@@ -18,7 +18,11 @@ from django.utils.translation import gettext as _
 from docx.opc.exceptions import PackageNotFoundError
 from docxtpl import DocxTemplate
 from jinja2 import meta, nodes
-from jinja2.exceptions import TemplateError, TemplateSyntaxError
+from jinja2.exceptions import (
+    TemplateAssertionError,
+    TemplateError,
+    TemplateSyntaxError,
+)
 from lxml import etree
 
 from contracts.documents.sandbox import ContractTemplateEnvironment
@@ -369,6 +373,17 @@ def _syntax_error_message(label: str, error: str) -> str:
     return template % {"error": error}
 
 
+def _check_filters_exist(env: ContractTemplateEnvironment, tree: nodes.Template):
+    """Raise TemplateAssertionError for a filter or test the sandbox lacks."""
+    # Jinja defers an unknown filter inside {% if %} to run time, where the
+    # upload's empty values never reach it and a contract's values would.
+    for node in tree.find_all((nodes.Filter, nodes.Test)):
+        known = env.filters if isinstance(node, nodes.Filter) else env.tests
+        if node.name not in known:
+            kind = "filter" if isinstance(node, nodes.Filter) else "test"
+            raise TemplateAssertionError(f"No {kind} named {node.name!r}.", node.lineno)
+
+
 def _ordered_placeholders(tree: nodes.Template) -> list[str]:
     undeclared = meta.find_undeclared_variables(tree)
     ordered = []
@@ -405,7 +420,12 @@ def find_placeholders(data: bytes) -> list[str]:
         try:
             tree = env.parse(text)
             env.compile(tree)
+            _check_filters_exist(env, tree)
         except TemplateSyntaxError as exc:
+            if exc.source is None:
+                # compile() reports against the tree it was given, without the
+                # text; the text lets the message say where the mistake is.
+                exc.source = text
             near = _nearby_text(text, exc.lineno)
             message = _syntax_error_message(source.label, exc.message or "")
             if near:
