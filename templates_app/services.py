@@ -28,6 +28,7 @@ from contracts.documents import (
     inspect_template,
     render_pdf,
 )
+from contracts.documents.docx import TemplateRenderError
 from contracts.services import UNSET, DocumentUnavailableError
 from ozgecontract.errors import DomainError, InvalidInputError, StateConflictError
 from templates_app import selectors
@@ -422,6 +423,10 @@ def preview_template_pdf(*, template: Template) -> bytes:
             template.company_id,
             exc,
         )
+        # A template its preview values cannot fill in is told as such: trying
+        # again would not help.
+        if isinstance(exc.__cause__, TemplateRenderError):
+            raise DocumentUnavailableError(str(exc)) from exc
         raise DocumentUnavailableError(
             _("The template preview could not be generated; try again in a moment.")
         ) from exc

@@ -28,6 +28,15 @@ MAX_RANGE = 1000
 MAX_REPEAT_LENGTH = 100_000
 MAX_EXPONENT = 100
 
+
+class TemplateLimitError(SecurityError):
+    """A template went past one of the sandbox's bounds; the message is translated."""
+
+
+class TemplateForbiddenError(TemplateSyntaxError):
+    """A template reaches for what contract templates may not use (translated)."""
+
+
 # `safe` (like `{% autoescape false %}`) would let a client's value close the
 # DOCX text run and inject Word XML: hidden text, fields, links.
 _UNSAFE_FILTERS = ("center", "indent", "wordwrap", "safe")
@@ -43,7 +52,7 @@ _FORBIDDEN_NODES = {
 def _capped_range(*args):
     values = range(*args)
     if len(values) > MAX_RANGE:
-        raise SecurityError(
+        raise TemplateLimitError(
             _("range() may produce at most %(limit)s items.") % {"limit": MAX_RANGE}
         )
     return values
@@ -77,14 +86,14 @@ def check_template_tree(tree: nodes.Template) -> None:
     for node in tree.find_all(nodes.Node):
         for node_type, keyword in _FORBIDDEN_NODES.items():
             if isinstance(node, node_type):
-                raise TemplateSyntaxError(
+                raise TemplateForbiddenError(
                     _("'%(keyword)s' is not allowed in contract templates.")
                     % {"keyword": keyword},
                     node.lineno,
                 )
         reached = _forbidden_reach(node)
         if reached is not None:
-            raise TemplateSyntaxError(
+            raise TemplateForbiddenError(
                 _(
                     "'%(name)s' reaches for Python internals; names starting "
                     "with '_' are not allowed in contract templates."
@@ -113,12 +122,12 @@ class ContractTemplateEnvironment(SandboxedEnvironment):
     def call_binop(self, context, operator_name, left, right):
         if operator_name == "**":
             if isinstance(right, int | float) and abs(right) > MAX_EXPONENT:
-                raise SecurityError(_("The exponent is too large."))
+                raise TemplateLimitError(_("The exponent is too large."))
             return operator.pow(left, right)
         sizes = [
             len(side) for side in (left, right) if isinstance(side, str | list | tuple)
         ]
         counts = [side for side in (left, right) if isinstance(side, int)]
         if sizes and counts and sizes[0] * max(counts[0], 0) > MAX_REPEAT_LENGTH:
-            raise SecurityError(_("The repeated text is too long."))
+            raise TemplateLimitError(_("The repeated text is too long."))
         return operator.mul(left, right)
