@@ -417,16 +417,22 @@ def preview_template_pdf(*, template: Template) -> bytes:
             raise ConversionError("The template file is missing.") from exc
         return render_pdf(data, context)
     except ConversionError as exc:
+        # A template its preview values cannot fill in is told as such: trying
+        # again would not help. Its message quotes the document's text, so the
+        # log keeps contracts.documents.docx's record (the placeholder only).
+        if isinstance(exc.__cause__, TemplateRenderError):
+            logger.info(
+                "template preview refused template=%s company=%s",
+                template.pk,
+                template.company_id,
+            )
+            raise DocumentUnavailableError(str(exc)) from exc
         logger.error(
             "template preview failed template=%s company=%s error=%s",
             template.pk,
             template.company_id,
             exc,
         )
-        # A template its preview values cannot fill in is told as such: trying
-        # again would not help.
-        if isinstance(exc.__cause__, TemplateRenderError):
-            raise DocumentUnavailableError(str(exc)) from exc
         raise DocumentUnavailableError(
             _("The template preview could not be generated; try again in a moment.")
         ) from exc
