@@ -66,7 +66,7 @@ BAD_UPLOADS = {
     "too many tags": (build.simple_docx("{{ a }}" * 2001), "at most 2000"),
     "a value's attribute": (
         build.simple_docx("{{ client.name.first }}"),
-        "could not be filled in",
+        "«{{ client.name.first }}»",
     ),
 }
 
