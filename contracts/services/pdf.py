@@ -28,6 +28,9 @@ logger = logging.getLogger(__name__)
 MAX_ERROR_LENGTH = 2000
 
 
+# TODO(#3): a template the contract's values cannot fill in is not a passing
+# failure, yet callers get this 502; its translated reason is only kept in
+# `Contract.document_error` (shown in admin).
 class DocumentUnavailableError(UpstreamError):
     code = "document_failed"
     default_detail = gettext_lazy(
