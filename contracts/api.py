@@ -33,6 +33,10 @@ CONFLICT = OpenApiResponse(description="The contract's status does not allow thi
 DOCUMENT_FAILED = OpenApiResponse(
     description="The PDF could not be generated; the next request retries."
 )
+DOCUMENT_UNFILLABLE = OpenApiResponse(
+    description="The contract's values cannot fill its template in "
+    "(`document_unfillable`); `detail` names the placeholder and why."
+)
 PDF = OpenApiResponse(OpenApiTypes.BINARY, description="The contract PDF.")
 PUBLIC = [{}]
 STATUS_FILTER = OpenApiParameter(
@@ -206,7 +210,13 @@ class ContractDocument(PdfAnswer, generics.GenericAPIView):
 
     queryset = Contract.objects.none()
 
-    @extend_schema(responses={(200, "application/pdf"): PDF, 502: DOCUMENT_FAILED})
+    @extend_schema(
+        responses={
+            (200, "application/pdf"): PDF,
+            409: DOCUMENT_UNFILLABLE,
+            502: DOCUMENT_FAILED,
+        }
+    )
     def get(self, request, pk):
         contract = selectors.get_contract(user=request.user, contract_id=pk)
         pdf = services.ensure_contract_document(contract=contract)
@@ -237,7 +247,11 @@ class ContractDocumentByToken(PdfAnswer, PublicView):
 
     @extend_schema(
         auth=PUBLIC,
-        responses={(200, "application/pdf"): PDF, 502: DOCUMENT_FAILED},
+        responses={
+            (200, "application/pdf"): PDF,
+            409: DOCUMENT_UNFILLABLE,
+            502: DOCUMENT_FAILED,
+        },
     )
     def get(self, request, token):
         contract = selectors.get_contract_by_token(token)

@@ -285,8 +285,10 @@ def contract_document(request, contract_id: int):
     try:
         pdf = contract_services.ensure_contract_document(contract=contract)
     except DomainError as exc:
-        # Shown inside the contract page's preview frame, or on its own.
-        context = {"contract": contract}
+        # Shown inside the contract page's preview frame, or on its own. A
+        # template the values cannot fill in says why; other failures pass.
+        unfillable = isinstance(exc, contract_services.DocumentUnfillableError)
+        context = {"contract": contract, "reason": exc.detail if unfillable else ""}
         return render(
             request, "contracts/document_unavailable.html", context, status=exc.status
         )

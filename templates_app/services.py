@@ -24,12 +24,16 @@ from companies.models import Company
 from contracts import field_values
 from contracts.documents import (
     ConversionError,
+    TemplateFillError,
     TemplateRejectedError,
     inspect_template,
     render_pdf,
 )
-from contracts.documents.docx import TemplateRenderError
-from contracts.services import UNSET, DocumentUnavailableError
+from contracts.services import (
+    UNSET,
+    DocumentUnavailableError,
+    DocumentUnfillableError,
+)
 from ozgecontract.errors import DomainError, InvalidInputError, StateConflictError
 from templates_app import selectors
 from templates_app.fields import template_field_settings
@@ -405,7 +409,11 @@ def _preview_value(spec: dict):
 
 
 def preview_template_pdf(*, template: Template) -> bytes:
-    """Render the template with each placeholder shown as [its label]; 502 if not."""
+    """Render the template with each placeholder shown as [its label].
+
+    Raise 409 when the template cannot be filled in (the detail says why), 502
+    when the converter fails.
+    """
     context = {
         spec["name"]: _preview_value(spec) for spec in template_field_settings(template)
     }
@@ -420,13 +428,13 @@ def preview_template_pdf(*, template: Template) -> bytes:
         # A template its preview values cannot fill in is told as such: trying
         # again would not help. Its message quotes the document's text, so the
         # log keeps contracts.documents.docx's record (the placeholder only).
-        if isinstance(exc.__cause__, TemplateRenderError):
+        if isinstance(exc, TemplateFillError):
             logger.info(
                 "template preview refused template=%s company=%s",
                 template.pk,
                 template.company_id,
             )
-            raise DocumentUnavailableError(str(exc)) from exc
+            raise DocumentUnfillableError(str(exc)) from exc
         logger.error(
             "template preview failed template=%s company=%s error=%s",
             template.pk,

@@ -15,18 +15,30 @@ from contracts.documents.docx import (
 
 __all__ = [
     "ConversionError",
+    "TemplateFillError",
     "TemplateRejectedError",
     "inspect_template",
     "render_pdf",
 ]
 
 
+class TemplateFillError(ConversionError):
+    """The template cannot be filled in with these values; the message says why.
+
+    Unlike a converter's failure, trying again changes nothing: the template or
+    the values must change. The message is in the reader's language.
+    """
+
+
 def render_pdf(
     template: bytes, context: dict, *, converter: str | None = None
 ) -> bytes:
-    """Fill `template` with `context` and convert it; raise ConversionError."""
+    """Fill `template` with `context` and convert it; raise ConversionError.
+
+    A template the values cannot fill in raises its subclass TemplateFillError.
+    """
     try:
         docx = render_docx(template, context)
     except TemplateRenderError as exc:
-        raise ConversionError(str(exc)) from exc
+        raise TemplateFillError(str(exc)) from exc
     return get_converter(converter).convert(docx)

@@ -20,6 +20,7 @@ from contracts.services.contracts import (
 from contracts.services.fields import add_contract_field, set_field_values
 from contracts.services.pdf import (
     DocumentUnavailableError,
+    DocumentUnfillableError,
     ensure_contract_document,
     render_contract_document,
 )
@@ -27,6 +28,7 @@ from contracts.services.pdf import (
 __all__ = [
     "UNSET",
     "DocumentUnavailableError",
+    "DocumentUnfillableError",
     "add_contract_field",
     "cancel_contract",
     "create_contract",

@@ -21,6 +21,7 @@ from contracts.services.guards import (
 )
 from contracts.services.pdf import (
     DocumentUnavailableError,
+    DocumentUnfillableError,
     attach_existing_pdf,
     delete_pdf_if_unused,
     forget_document,
@@ -198,7 +199,7 @@ def create_contract(
         # A failure is recorded on the contract and logged; the next request
         # for the document retries. Without `render_document` (bulk creation)
         # the first request for the document renders it.
-        with contextlib.suppress(DocumentUnavailableError):
+        with contextlib.suppress(DocumentUnavailableError, DocumentUnfillableError):
             render_contract_document(contract)
     return contract
 

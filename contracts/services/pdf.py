@@ -18,24 +18,31 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from contracts import field_values
-from contracts.documents import ConversionError, render_pdf
+from contracts.documents import ConversionError, TemplateFillError, render_pdf
 from contracts.models import Contract, contract_pdf_upload_to
 from contracts.services.guards import lock_contract
-from ozgecontract.errors import NotFoundError, UpstreamError
+from ozgecontract.errors import NotFoundError, StateConflictError, UpstreamError
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_LENGTH = 2000
 
 
-# TODO(#3): a template the contract's values cannot fill in is not a passing
-# failure, yet callers get this 502; its translated reason is only kept in
-# `Contract.document_error` (shown in admin).
 class DocumentUnavailableError(UpstreamError):
     code = "document_failed"
     default_detail = gettext_lazy(
         "The contract document could not be generated; try again in a moment."
     )
+
+
+class DocumentUnfillableError(StateConflictError):
+    """The contract's values cannot fill its template: trying again changes nothing.
+
+    The detail says which placeholder and why, in the reader's language; the
+    template or the values must change.
+    """
+
+    code = "document_unfillable"
 
 
 def _fingerprint(contract: Contract, fields) -> str:
@@ -130,7 +137,11 @@ def _attach_pdf(contract: Contract, fingerprint: str, pdf: bytes) -> None:
 
 
 def render_contract_document(contract: Contract) -> bytes:
-    """Render the PDF from the current values and attach it; 502 on failure."""
+    """Render the PDF from the current values and attach it.
+
+    Raise 409 when the values cannot fill the template in (the detail says
+    why), 502 when the converter fails.
+    """
     contract_row = Contract.objects.select_related("template").get(pk=contract.pk)
     fields = list(contract_row.fields.all())
     fingerprint = _fingerprint(contract_row, fields)
@@ -144,6 +155,17 @@ def render_contract_document(contract: Contract) -> bytes:
         except OSError as exc:
             raise ConversionError("The template file is missing.") from exc
         pdf = render_pdf(template_bytes, context)
+    except TemplateFillError as exc:
+        # The company's template or values, not the machine: a warning, and the
+        # reason (which quotes the template's text) is not logged.
+        logger.warning(
+            "contract document cannot be filled in contract=%s company=%s",
+            contract.pk,
+            contract_row.company_id,
+        )
+        _record_failure(contract_row, fingerprint, str(exc))
+        contract.document_status = Contract.DocumentStatus.FAILED
+        raise DocumentUnfillableError(str(exc)) from exc
     except ConversionError as exc:
         logger.error(
             "contract document failed contract=%s company=%s error=%s",
@@ -167,7 +189,8 @@ def render_contract_document(contract: Contract) -> bytes:
 def ensure_contract_document(*, contract: Contract) -> bytes:
     """Return the contract's current PDF, rendering it when missing or failed.
 
-    Raise 502 when rendering fails, 404 when a signed contract's PDF is gone
+    Raise 409 when the values cannot fill the template in, 502 when the
+    converter fails, 404 when a signed contract's PDF is gone
     (a signed document is evidence and is never made again).
     """
     current = Contract.objects.get(pk=contract.pk)

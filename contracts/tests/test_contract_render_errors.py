@@ -6,6 +6,7 @@ reason is then kept on the contract in the language of whoever made it,
 with no Python or Jinja English; the raw text goes to the server log.
 """
 
+import html
 import logging
 
 import pytest
@@ -114,10 +115,10 @@ def test_the_documents_refusal_over_the_api_carries_no_library_english(
         f"/contracts/{contract.pk}/document", HTTP_ACCEPT_LANGUAGE=language
     )
 
-    # The 502's wording comes from contracts/services/pdf.py: it says "try
-    # again" and not the reason kept on the contract.
-    assert response.status_code == 502
-    assert response.json()["code"] == "document_failed"
+    # Trying again would change nothing: a 409 that says why.
+    assert response.status_code == 409
+    assert response.json()["code"] == "document_unfillable"
+    assert response.json()["detail"] == REASONS[language]
     assert_no_library_english(response.json()["detail"])
 
 
@@ -147,7 +148,8 @@ def test_a_dashboard_contracts_document_keeps_the_reason_in_kazakh(
         f"/dashboard/contracts/{contract.pk}/document.pdf", HTTP_ACCEPT_LANGUAGE="kk"
     )
 
-    assert page.status_code == 502
+    assert page.status_code == 409
+    assert REASONS["kk"] in html.unescape(page.content.decode())
     assert_no_library_english(page.content.decode())
     contract.refresh_from_db()
     assert contract.document_status == "failed"
@@ -174,3 +176,22 @@ def test_a_stored_template_reaching_for_a_removed_helper_is_told_in_kazakh(
     assert str(caught.value).startswith(f"Үлгінің құжат мәтінінде «{source}»")
     assert problem in str(caught.value)
     assert_no_library_english(str(caught.value))
+
+
+def test_the_client_is_told_to_contact_the_company_not_to_retry(
+    owner_api, client, template
+):
+    owner_api.post(
+        "/contracts",
+        {"template_id": template.pk, "values": {"client": "Иванов Иван"}},
+        format="json",
+    )
+    contract = Contract.objects.get()
+
+    by_token = client.get(f"/contracts/token/{contract.contract_token}/document")
+    page = client.get(client.get(f"/sign/{contract.contract_token}/")["Location"])
+
+    assert by_token.status_code == 409
+    assert by_token.json()["code"] == "document_unfillable"
+    assert page.status_code == 409
+    assert_no_library_english(page.content.decode())

@@ -26,6 +26,12 @@ def messages_by_code() -> dict[str, str]:
     )
     return {
         "code_exhausted": _("Too many wrong codes. Request a new code."),
+        # The company's template cannot take these values: nothing the client
+        # can change fixes it.
+        "document_unfillable": _(
+            "The contract cannot be made with these values. Please contact the "
+            "company that sent you the link."
+        ),
         "code_expired": _("The code has expired. Request a new code."),
         "code_missing": _("Request a code first."),
         "phone_mismatch": _(

@@ -15,7 +15,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import translation
 from docx import Document
 
-from contracts.services import DocumentUnavailableError
+from contracts.services import DocumentUnfillableError
 from ozgecontract.tests.factories import TemplateFactory
 from templates_app import services
 from templates_app.models import Template
@@ -215,11 +215,12 @@ def test_a_preview_its_labels_cannot_fill_in_says_why(company, language, problem
     )
 
     with (
-        pytest.raises(DocumentUnavailableError) as caught,
+        pytest.raises(DocumentUnfillableError) as caught,
         translation.override(language),
     ):
         services.preview_template_pdf(template=template)
 
+    assert caught.value.status == 409
     detail = str(caught.value.detail)
     assert "«{{ client.name.first }}»" in detail
     assert problem in detail
