@@ -199,6 +199,9 @@ def create_contract(
         # A failure is recorded on the contract and logged; the next request
         # for the document retries. Without `render_document` (bulk creation)
         # the first request for the document renders it.
+        # TODO(#3): values the template cannot take (DocumentUnfillableError)
+        # should refuse the creation; the contract is made and its document
+        # answers 409 instead.
         with contextlib.suppress(DocumentUnavailableError, DocumentUnfillableError):
             render_contract_document(contract)
     return contract
