@@ -33,6 +33,9 @@ class DomainError(Exception):
     status = status.HTTP_400_BAD_REQUEST
     code = "invalid"
     default_detail = _("The request was refused.")
+    # What an anonymous caller (a client with a link) reads instead of
+    # `detail`, when `detail` is meant for the company only.
+    public_detail = None
 
     def __init__(self, detail=None, *, code=None, fields=None, headers=None):
         self.detail = str(detail or self.default_detail)
@@ -204,8 +207,12 @@ def _validation_response(fields):
 def api_exception_handler(exc, context):
     """Render any handled exception as the project's one JSON error shape."""
     if isinstance(exc, DomainError):
+        detail = exc.detail
+        request = context.get("request")
+        if exc.public_detail and not (request and request.user.is_authenticated):
+            detail = str(exc.public_detail)
         return Response(
-            _body(exc.detail, exc.code, exc.fields),
+            _body(detail, exc.code, exc.fields),
             status=exc.status,
             headers=exc.headers,
         )

@@ -39,10 +39,15 @@ class DocumentUnfillableError(StateConflictError):
     """The contract's values cannot fill its template: trying again changes nothing.
 
     The detail says which placeholder and why, in the reader's language; the
-    template or the values must change.
+    template or the values must change. It quotes the template's text, so a
+    client holding only the link reads `public_detail` instead.
     """
 
     code = "document_unfillable"
+    public_detail = gettext_lazy(
+        "The contract cannot be made with these values. Please contact the "
+        "company that sent you the link."
+    )
 
 
 def _fingerprint(contract: Contract, fields) -> str:

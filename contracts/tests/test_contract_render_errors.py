@@ -188,10 +188,39 @@ def test_the_client_is_told_to_contact_the_company_not_to_retry(
     )
     contract = Contract.objects.get()
 
-    by_token = client.get(f"/contracts/token/{contract.contract_token}/document")
+    by_token = client.get(
+        f"/contracts/token/{contract.contract_token}/document",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
     page = client.get(client.get(f"/sign/{contract.contract_token}/")["Location"])
+    company_view = owner_api.get(
+        f"/contracts/{contract.pk}/document", HTTP_ACCEPT_LANGUAGE="ru"
+    )
 
     assert by_token.status_code == 409
     assert by_token.json()["code"] == "document_unfillable"
+    # The template's text is the company's: the link holder reads none of it.
+    assert by_token.json()["detail"] == (
+        "Договор нельзя составить с этими значениями. Свяжитесь с компанией, "
+        "которая прислала вам ссылку."
+    )
+    assert company_view.json()["detail"] == REASONS["ru"]
     assert page.status_code == 409
     assert_no_library_english(page.content.decode())
+
+
+def test_a_value_the_template_cannot_take_keeps_the_client_on_the_fields_step(
+    owner_api, client, template
+):
+    owner_api.post("/contracts", {"template_id": template.pk}, format="json")
+    contract = Contract.objects.get()
+    page = client.get(f"/sign/{contract.contract_token}/")["Location"]
+    assert client.get(page).status_code == 200
+
+    refused = client.post(page + "fields/", {"field__client": "Иванов"})
+
+    html_text = html.unescape(refused.content.decode())
+    assert refused.status_code == 409
+    assert 'data-testid="fields-form"' in html_text
+    assert "Свяжитесь с компанией, которая прислала вам ссылку." in html_text
+    assert "{{" not in html_text

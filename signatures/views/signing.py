@@ -364,6 +364,10 @@ def signing_fields(request, link: SigningLink):
     if not form.is_valid():
         return _render_step(request, link, "fields", form=form, status=400)
 
+    # The fields stay the client's to change even when a service refuses them
+    # after saving (a value the company's template cannot take).
+    link.state["asked_fields"] = [field.field_name for field in asked]
+    save(request, link)
     try:
         set_field_values(
             contract=link.contract,
@@ -381,7 +385,6 @@ def signing_fields(request, link: SigningLink):
     # bytes are at hand instead of reading the file again on that GET.
     _remember_page_count(document)
     link.state["fields_saved"] = True
-    link.state["asked_fields"] = [field.field_name for field in asked]
     save(request, link)
     return redirect("signatures:signing-page", key=link.key)
 
