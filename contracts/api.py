@@ -35,7 +35,8 @@ DOCUMENT_FAILED = OpenApiResponse(
 )
 DOCUMENT_UNFILLABLE = OpenApiResponse(
     description="The contract's values cannot fill its template in "
-    "(`document_unfillable`); `detail` names the placeholder and why."
+    "(`document_unfillable`); for the company, `detail` names the placeholder "
+    "and why; a caller with only the link is asked to contact the company."
 )
 PDF = OpenApiResponse(OpenApiTypes.BINARY, description="The contract PDF.")
 PUBLIC = [{}]

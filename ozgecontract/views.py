@@ -9,6 +9,7 @@ from django.http import (
 )
 from django.templatetags.static import static
 from django.urls import is_valid_path
+from django.utils.encoding import escape_uri_path
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django.views.decorators.cache import cache_control
@@ -63,6 +64,9 @@ def _is_api_path(request) -> bool:
 # Integrators still get the API's JSON error shape; pages keep their HTML.
 
 
+MAX_REDIRECTED_PATH = 2000
+
+
 def add_slash(request, path: str):
     """Send a page's address written without its final slash to the page.
 
@@ -70,9 +74,15 @@ def add_slash(request, path: str):
     the API's sake); a signing link whose slash a messenger dropped must still
     open. Only addresses that are pages once the slash is added are sent on.
     """
-    target = f"/{path}/"
-    if request.method not in ("GET", "HEAD") or not is_valid_path(target):
+    # No page address is this long; a longer one is not worth a redirect
+    # (Django would refuse to send it, and log the refusal as an error).
+    too_long = len(request.path) > MAX_REDIRECTED_PATH
+    if too_long or request.method not in ("GET", "HEAD"):
         raise Http404
+    if not is_valid_path(f"/{path}/"):
+        raise Http404
+    # The path as it came, still percent-encoded, so nothing is decoded twice.
+    target = escape_uri_path(request.path) + "/"
     query = request.META.get("QUERY_STRING", "")
     return HttpResponsePermanentRedirect(f"{target}?{query}" if query else target)
 

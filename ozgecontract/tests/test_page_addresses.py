@@ -41,6 +41,16 @@ def test_an_address_that_is_no_page_with_a_slash_either_is_404(client, address):
     assert client.get(address).status_code == 404
 
 
+def test_an_encoded_character_is_kept_encoded_and_a_huge_address_is_404(client):
+    encoded = client.get("/sign/abc%2541")
+    huge = client.get("/sign/" + "x" * 20_000)
+
+    # Decoded once by the request, encoded again in the redirect: not "%41".
+    assert encoded.status_code == 301
+    assert encoded["Location"] == "/sign/abc%2541/"
+    assert huge.status_code == 404
+
+
 def test_a_post_is_never_redirected(client):
     assert client.post("/dashboard").status_code == 404
 
