@@ -38,6 +38,10 @@ DOCUMENT_UNFILLABLE = OpenApiResponse(
     "(`document_unfillable`); for the company, `detail` names the placeholder "
     "and why; a caller with only the link is asked to contact the company."
 )
+CONFLICT_OR_UNFILLABLE = OpenApiResponse(
+    description="The contract's status does not allow this, or its template "
+    "cannot be filled in with the values (`document_unfillable`, nothing saved)."
+)
 PDF = OpenApiResponse(OpenApiTypes.BINARY, description="The contract PDF.")
 PUBLIC = [{}]
 STATUS_FILTER = OpenApiParameter(
@@ -105,7 +109,8 @@ class ContractList(ContractRowsList):
         return super().get(request, *args, **kwargs)
 
     @extend_schema(
-        request=ContractCreateSerializer, responses={201: ContractSerializer}
+        request=ContractCreateSerializer,
+        responses={201: ContractSerializer, 409: DOCUMENT_UNFILLABLE},
     )
     def post(self, request):
         serializer = ContractCreateSerializer(data=request.data)
@@ -272,7 +277,10 @@ class ContractFieldCreate(generics.GenericAPIView):
 
     @extend_schema(
         request=ContractFieldCreateSerializer,
-        responses={201: ContractFieldSerializer, 409: CONFLICT},
+        responses={
+            201: ContractFieldSerializer,
+            409: CONFLICT_OR_UNFILLABLE,
+        },
     )
     def post(self, request):
         serializer = self.get_serializer(data=request.data)
@@ -306,7 +314,7 @@ class ContractFieldList(generics.ListAPIView):
         request=FieldValuesSerializer,
         responses={
             200: ContractFieldSerializer(many=True),
-            409: CONFLICT,
+            409: CONFLICT_OR_UNFILLABLE,
             502: DOCUMENT_FAILED,
         },
         # The answer is every field at once: the list's paging is not for PUT.

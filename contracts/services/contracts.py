@@ -24,6 +24,7 @@ from contracts.services.pdf import (
     DocumentUnfillableError,
     attach_existing_pdf,
     delete_pdf_if_unused,
+    ensure_template_takes,
     forget_document,
     render_contract_document,
 )
@@ -140,11 +141,15 @@ def create_contract(
     generated_pdf_path: str = "",
     client_filled: bool = False,
     render_document: bool = True,
+    check_template: bool = True,
 ) -> Contract:
     """Create a contract from `template` with its fields, audit event and PDF.
 
-    The company row is locked while the number is chosen. A PDF that cannot be
-    rendered does not undo the contract: it is marked failed and retried.
+    The company row is locked while the number is chosen. Values the template
+    cannot be filled in with are refused (409 `document_unfillable`) before
+    anything is saved, unless `check_template` is off (bulk creation, where the
+    contract's document then says why). A PDF that fails for another reason
+    does not undo the contract: it is marked failed and retried.
     """
     if template.company_id != company.pk:
         raise NotFoundError(_("Template not found."))
@@ -155,6 +160,11 @@ def create_contract(
     pdf_path = (
         _company_pdf(company.pk, generated_pdf_path) if generated_pdf_path else ""
     )
+    if check_template and not pdf_path:
+        ensure_template_takes(
+            template=template,
+            values={s["name"]: (s["type"], cleaned.get(s["name"], "")) for s in specs},
+        )
 
     with transaction.atomic():
         Company.objects.select_for_update().get(pk=company.pk)
@@ -199,9 +209,6 @@ def create_contract(
         # A failure is recorded on the contract and logged; the next request
         # for the document retries. Without `render_document` (bulk creation)
         # the first request for the document renders it.
-        # TODO(#3): values the template cannot take (DocumentUnfillableError)
-        # should refuse the creation; the contract is made and its document
-        # answers 409 instead.
         with contextlib.suppress(DocumentUnavailableError, DocumentUnfillableError):
             render_contract_document(contract)
     return contract

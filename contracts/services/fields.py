@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from contracts import field_values
 from contracts.models import Contract, ContractField
 from contracts.services.guards import ensure_pending, lock_contract
-from contracts.services.pdf import render_contract_document
+from contracts.services.pdf import ensure_template_takes, render_contract_document
 from signatures.models import AuditEvent
 from signatures.services import record_audit_event
 
@@ -69,6 +69,9 @@ def add_contract_field(
         stored = field_values.clean_value(field_type, value)
     except ValidationError as exc:
         raise ValidationError({"value": exc.messages}) from exc
+    in_template = field_name in (contract.template.fields or [])
+    if stored and in_template and contract.status == Contract.Status.PENDING:
+        _ensure_template_takes(contract, {field_name: (field_type, stored)})
 
     with transaction.atomic():
         locked = lock_contract(contract)
@@ -96,9 +99,6 @@ def add_contract_field(
         getattr(user, "pk", None),
     )
     if stored and field_name in (locked.template.fields or []):
-        # TODO(#3): the field is saved before its document is made; a value
-        # the template cannot take answers 409 document_unfillable after the
-        # save. Checking the render inside the transaction would refuse it.
         render_contract_document(locked)
     return field
 
@@ -114,10 +114,23 @@ def set_field_values(
     """Set field values (checked by type) and re-render the PDF.
 
     `actor` is the company user, or None for the client on the signing page
-    (which also marks the contract `client_filled`). Values are saved even if
-    the PDF then fails to render: that raises a 502 and the next request for
-    the document retries.
+    (which also marks the contract `client_filled`). Values the template
+    cannot be filled in with are refused (409 `document_unfillable`) before
+    any is saved. Values are saved even if the PDF then fails for another
+    reason: that raises a 502 and the next request for the document retries.
     """
+    kinds = {f.field_name: f.field_type for f in contract.fields.all()}
+    try:
+        new_values = clean_values(kinds, values)
+    except ValidationError:
+        # Refused below, after the contract's status (a signed contract's
+        # refusal comes first).
+        new_values = {}
+    if new_values and contract.status == Contract.Status.PENDING:
+        _ensure_template_takes(
+            contract, {name: (kinds[name], v) for name, v in new_values.items()}
+        )
+
     with transaction.atomic():
         locked = lock_contract(contract)
         ensure_pending(locked)
@@ -156,7 +169,17 @@ def set_field_values(
     )
 
     if changed or locked.document_status != Contract.DocumentStatus.READY:
-        # TODO(#3): as in add_contract_field, the values are saved before the
-        # document is made, so a 409 document_unfillable comes after the save.
         render_contract_document(contract)
     return contract
+
+
+def _ensure_template_takes(contract: Contract, changes: dict) -> None:
+    """Refuse `changes` ({name: (type, stored value)}) the template cannot take.
+
+    Checked before the transaction, against the fields as they are now: a
+    change made meanwhile by someone else is caught by the PDF's render,
+    which then answers 409 after the save.
+    """
+    values = {f.field_name: (f.field_type, f.value) for f in contract.fields.all()}
+    values.update(changes)
+    ensure_template_takes(template=contract.template, values=values)

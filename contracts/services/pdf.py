@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 
 from contracts import field_values
 from contracts.documents import ConversionError, TemplateFillError, render_pdf
+from contracts.documents.docx import TemplateRenderError, render_docx
 from contracts.models import Contract, contract_pdf_upload_to
 from contracts.services.guards import lock_contract
 from ozgecontract.errors import NotFoundError, StateConflictError, UpstreamError
@@ -139,6 +140,29 @@ def _attach_pdf(contract: Contract, fingerprint: str, pdf: bytes) -> None:
     for attr in ("generated_pdf", "document_sha256", "document_status"):
         setattr(contract, attr, getattr(locked, attr))
     contract.document_error = ""
+
+
+def ensure_template_takes(*, template, values: dict[str, tuple[str, str]]) -> None:
+    """Refuse values the template cannot be filled in with, before any is saved.
+
+    `values` maps every field name to (field type, stored value), as the
+    contract's fields would hold them. Only the DOCX is filled in (a tenth of
+    the PDF's time for the sample); the PDF is made afterwards, as before. A
+    template file that cannot be read is left to that render to report.
+    """
+    context = {
+        name: field_values.render_value(kind, value)
+        for name, (kind, value) in values.items()
+    }
+    try:
+        with template.file.open("rb") as handle:
+            data = handle.read()
+    except OSError:
+        return
+    try:
+        render_docx(data, context)
+    except TemplateRenderError as exc:
+        raise DocumentUnfillableError(str(exc)) from exc
 
 
 def render_contract_document(contract: Contract) -> bytes:

@@ -1,9 +1,11 @@
 """A contract's values that the template cannot take: what each reader is told.
 
 The upload's test render uses empty values, so a mistake behind
-`{% if client %}` only shows when a contract is made with a client. The
-reason is then kept on the contract in the language of whoever made it,
-with no Python or Jinja English; the raw text goes to the server log.
+`{% if client %}` only shows when a contract is made with a client. Such
+values are refused before anything is saved, with the reason in the reader's
+language and no Python or Jinja English; the raw text goes to the server log.
+A contract made without that check (bulk creation) keeps the reason on the
+contract and its document says it.
 """
 
 import html
@@ -15,6 +17,7 @@ from django.utils import translation
 
 from contracts.documents import ConversionError, render_pdf
 from contracts.models import Contract
+from contracts.services import create_contract
 from ozgecontract.tests.factories import TemplateFactory
 from templates_app.tests import docx_builders as build
 
@@ -77,7 +80,7 @@ def test_a_loop_variable_is_named_though_it_only_exists_in_the_loop():
 
 
 @pytest.mark.parametrize("language", ["ru", "kk"])
-def test_a_contract_made_over_the_api_keeps_the_reason_in_the_makers_language(
+def test_values_the_template_cannot_take_are_refused_before_anything_is_saved(
     owner_api, template, language, caplog
 ):
     with caplog.at_level(logging.INFO, logger="contracts.documents.docx"):
@@ -88,10 +91,10 @@ def test_a_contract_made_over_the_api_keeps_the_reason_in_the_makers_language(
             HTTP_ACCEPT_LANGUAGE=language,
         )
 
-    assert response.status_code == 201
-    contract = Contract.objects.get()
-    assert contract.document_status == "failed"
-    assert contract.document_error == REASONS[language]
+    assert response.status_code == 409
+    assert response.json()["code"] == "document_unfillable"
+    assert response.json()["detail"] == REASONS[language]
+    assert not Contract.objects.exists()
     assert any(
         "'str object' has no attribute 'name'" in r.getMessage()
         and r.levelno == logging.INFO
@@ -99,17 +102,40 @@ def test_a_contract_made_over_the_api_keeps_the_reason_in_the_makers_language(
     )
 
 
+def unchecked_contract(template, owner, *, client: str = "Иванов Иван") -> Contract:
+    """Make a contract the template cannot take, as bulk creation may."""
+    return create_contract(
+        company=template.company,
+        template=template,
+        user=owner,
+        values={"client": client},
+        check_template=False,
+    )
+
+
+def test_changing_a_value_to_one_the_template_cannot_take_saves_nothing(
+    owner_api, owner, template
+):
+    contract = unchecked_contract(template, owner, client="")
+
+    response = owner_api.put(
+        f"/contract-fields/{contract.pk}",
+        {"values": {"client": "Иванов"}},
+        format="json",
+        HTTP_ACCEPT_LANGUAGE="ru",
+    )
+
+    assert response.status_code == 409
+    assert response.json()["detail"] == REASONS["ru"]
+    assert contract.fields.get(field_name="client").value == ""
+
+
 @pytest.mark.parametrize("language", ["ru", "kk"])
 def test_the_documents_refusal_over_the_api_carries_no_library_english(
-    owner_api, template, language
+    owner_api, owner, template, language
 ):
-    owner_api.post(
-        "/contracts",
-        {"template_id": template.pk, "values": {"client": "Иванов Иван"}},
-        format="json",
-        HTTP_ACCEPT_LANGUAGE=language,
-    )
-    contract = Contract.objects.get()
+    with translation.override(language):
+        contract = unchecked_contract(template, owner)
 
     response = owner_api.get(
         f"/contracts/{contract.pk}/document", HTTP_ACCEPT_LANGUAGE=language
@@ -120,9 +146,11 @@ def test_the_documents_refusal_over_the_api_carries_no_library_english(
     assert response.json()["code"] == "document_unfillable"
     assert response.json()["detail"] == REASONS[language]
     assert_no_library_english(response.json()["detail"])
+    contract.refresh_from_db()
+    assert contract.document_status == "failed"
 
 
-def test_a_dashboard_contracts_document_keeps_the_reason_in_kazakh(
+def test_the_dashboard_refuses_such_values_on_the_form_in_kazakh(
     client, owner, template
 ):
     client.force_login(owner)
@@ -141,9 +169,18 @@ def test_a_dashboard_contracts_document_keeps_the_reason_in_kazakh(
         HTTP_ACCEPT_LANGUAGE="kk",
     )
 
-    assert response.status_code == 302
-    contract = Contract.objects.get()
-    # The dashboard makes the PDF when it is first asked for.
+    assert response.status_code == 200
+    assert REASONS["kk"] in html.unescape(response.content.decode())
+    assert_no_library_english(response.content.decode())
+    assert not Contract.objects.exists()
+
+
+def test_a_bulk_made_contracts_document_page_says_why_in_kazakh(
+    client, owner, template
+):
+    contract = unchecked_contract(template, owner)
+    client.force_login(owner)
+
     page = client.get(
         f"/dashboard/contracts/{contract.pk}/document.pdf", HTTP_ACCEPT_LANGUAGE="kk"
     )
@@ -152,7 +189,6 @@ def test_a_dashboard_contracts_document_keeps_the_reason_in_kazakh(
     assert REASONS["kk"] in html.unescape(page.content.decode())
     assert_no_library_english(page.content.decode())
     contract.refresh_from_db()
-    assert contract.document_status == "failed"
     assert contract.document_error == REASONS["kk"]
 
 
@@ -179,14 +215,9 @@ def test_a_stored_template_reaching_for_a_removed_helper_is_told_in_kazakh(
 
 
 def test_the_client_is_told_to_contact_the_company_not_to_retry(
-    owner_api, client, template
+    owner_api, owner, client, template
 ):
-    owner_api.post(
-        "/contracts",
-        {"template_id": template.pk, "values": {"client": "Иванов Иван"}},
-        format="json",
-    )
-    contract = Contract.objects.get()
+    contract = unchecked_contract(template, owner)
 
     by_token = client.get(
         f"/contracts/token/{contract.contract_token}/document",
@@ -224,3 +255,5 @@ def test_a_value_the_template_cannot_take_keeps_the_client_on_the_fields_step(
     assert 'data-testid="fields-form"' in html_text
     assert "Свяжитесь с компанией, которая прислала вам ссылку." in html_text
     assert "{{" not in html_text
+    # Nothing was saved: the client may try another value.
+    assert contract.fields.get(field_name="client").value == ""
