@@ -155,7 +155,9 @@ def ensure_template_takes(*, template, values: dict[str, tuple[str, str]]) -> No
         for name, (kind, value) in values.items()
     }
     try:
-        with template.file.open("rb") as handle:
+        # Its own file object: `template.file` may be shared with other
+        # threads, and opening it there would close it under them.
+        with template.file.storage.open(template.file.name, "rb") as handle:
             data = handle.read()
     except OSError:
         return
