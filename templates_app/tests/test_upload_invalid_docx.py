@@ -5,47 +5,21 @@ to save it; any other package whose parts do not fit is told in words, in the
 uploader's language, and nothing is stored.
 """
 
-import os
+import functools
 import re
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from templates_app.models import Template
 from templates_app.tests import docx_builders as build
+from templates_app.tests import uploads
+from templates_app.tests.uploads import upload
 
 pytestmark = pytest.mark.django_db
 
-API_URL = "/templates/upload"
 LIBRARY_ENGLISH = ("content type", "relationship", "is not a valid Word document")
 
 
-def upload(client, data: bytes, language: str):
-    return client.post(
-        API_URL,
-        {"file": SimpleUploadedFile("contract.docx", data), "name": "Договор подряда"},
-        format="multipart",
-        HTTP_ACCEPT_LANGUAGE=language,
-    )
-
-
-def stored_files(settings) -> list[str]:
-    found = []
-    for root, _dirs, files in os.walk(settings.MEDIA_ROOT):
-        found += [os.path.join(root, name) for name in files]
-    return found
-
-
-def refusal(response, settings) -> str:
-    assert response.status_code == 400
-    body = response.json()
-    assert body["code"] == "invalid_template"
-    assert body["fields"] == {"file": [body["detail"]]}
-    assert Template.objects.count() == 0
-    assert stored_files(settings) == []
-    detail = body["detail"]
-    assert not [words for words in LIBRARY_ENGLISH if words in detail], detail
-    return detail
+refusal = functools.partial(uploads.refusal, library_english=LIBRARY_ENGLISH)
 
 
 def dotx_bytes() -> bytes:

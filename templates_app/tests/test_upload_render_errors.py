@@ -5,9 +5,9 @@ document, the paragraph and the placeholder where they can be known, and
 nothing is stored; Python's and Jinja's English stays in the server log.
 """
 
+import functools
 import io
 import logging
-import os
 
 import pytest
 from django.core.files.base import ContentFile
@@ -20,10 +20,11 @@ from ozgecontract.tests.factories import TemplateFactory
 from templates_app import services
 from templates_app.models import Template
 from templates_app.tests import docx_builders as build
+from templates_app.tests import uploads
+from templates_app.tests.uploads import stored_files, upload
 
 pytestmark = pytest.mark.django_db
 
-API_URL = "/templates/upload"
 PAGE_URL = "/dashboard/templates/upload/"
 
 # Words of Python, Jinja, docxtpl and python-docx, none of which may reach
@@ -52,32 +53,7 @@ def sample_with_paragraph(text: str) -> bytes:
     return build.docx_bytes(document)
 
 
-def upload(client, data: bytes, language: str):
-    return client.post(
-        API_URL,
-        {"file": SimpleUploadedFile("contract.docx", data), "name": "Договор подряда"},
-        format="multipart",
-        HTTP_ACCEPT_LANGUAGE=language,
-    )
-
-
-def stored_files(settings) -> list[str]:
-    found = []
-    for root, _dirs, files in os.walk(settings.MEDIA_ROOT):
-        found += [os.path.join(root, name) for name in files]
-    return found
-
-
-def refusal(response, settings) -> str:
-    assert response.status_code == 400
-    body = response.json()
-    assert body["code"] == "invalid_template"
-    assert body["fields"] == {"file": [body["detail"]]}
-    assert Template.objects.count() == 0
-    assert stored_files(settings) == []
-    detail = body["detail"]
-    assert not [words for words in LIBRARY_ENGLISH if words in detail], detail
-    return detail
+refusal = functools.partial(uploads.refusal, library_english=LIBRARY_ENGLISH)
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,6 @@ and says what to fix; Jinja's English stays in the server log.
 
 import io
 import logging
-import os
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -14,10 +13,10 @@ from docx import Document
 
 from templates_app.models import Template
 from templates_app.tests import docx_builders as build
+from templates_app.tests.uploads import refusal, stored_files, upload
 
 pytestmark = pytest.mark.django_db
 
-API_URL = "/templates/upload"
 PAGE_URL = "/dashboard/templates/upload/"
 
 # Jinja's own words, none of which may reach a company employee.
@@ -63,30 +62,6 @@ def header_with_a_missing_brace() -> bytes:
     document = Document(io.BytesIO(build.sample_bytes()))
     document.sections[0].header.paragraphs[0].text = "Договор № {{ contract_no }"
     return build.docx_bytes(document)
-
-
-def upload(client, data: bytes, language: str):
-    return client.post(
-        API_URL,
-        {"file": SimpleUploadedFile("contract.docx", data), "name": "Договор подряда"},
-        format="multipart",
-        HTTP_ACCEPT_LANGUAGE=language,
-    )
-
-
-def stored_files(settings) -> list[str]:
-    found = []
-    for root, _dirs, files in os.walk(settings.MEDIA_ROOT):
-        found += [os.path.join(root, name) for name in files]
-    return found
-
-
-def refusal(response) -> str:
-    assert response.status_code == 400
-    body = response.json()
-    assert body["code"] == "invalid_template"
-    assert body["fields"] == {"file": [body["detail"]]}
-    return body["detail"]
 
 
 def assert_no_jinja_english(detail: str) -> None:
