@@ -11,7 +11,6 @@ import html
 import io
 import logging
 import re
-import zipfile
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -30,8 +29,8 @@ from lxml import etree
 
 from contracts.documents.package import (
     TemplateRejectedError,
-    _xml_parser,
     check_docx_package,
+    main_part_type,
 )
 from contracts.documents.sandbox import (
     ContractTemplateEnvironment,
@@ -70,7 +69,6 @@ _STRUCTURE_ERRORS = (
 )
 
 
-_DOCUMENT_PART = "/word/document.xml"
 # Main-part content types of Word files that are not a .docx; python-docx
 # opens none of them, so the upload is told what it is and how to save it.
 _OTHER_WORD_TYPES = {
@@ -81,25 +79,10 @@ _OTHER_WORD_TYPES = {
 }
 
 
-def _main_part_type(data: bytes) -> str:
-    """Return the content type `[Content_Types].xml` gives the main part, or ""."""
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            root = etree.fromstring(
-                archive.read("[Content_Types].xml"), parser=_xml_parser()
-            )
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, etree.LxmlError):
-        return ""
-    for override in root.iter("{*}Override"):
-        if override.get("PartName", "").lower() == _DOCUMENT_PART:
-            return override.get("ContentType", "")
-    return ""
-
-
 def _not_a_valid_docx(data: bytes, exc: Exception) -> TemplateRejectedError:
     """Refuse a zip that passed the package checks but python-docx cannot read."""
     logger.info("template refused: not a valid docx: %s: %s", type(exc).__name__, exc)
-    extension = _OTHER_WORD_TYPES.get(_main_part_type(data))
+    extension = _OTHER_WORD_TYPES.get(main_part_type(data))
     if extension:
         return TemplateRejectedError(
             _(

@@ -218,3 +218,21 @@ def check_docx_package(data: bytes) -> None:
                 _check_relationships(info.filename, root)
             else:
                 _check_field_codes(info.filename, root)
+
+
+_DOCUMENT_PART = "/word/document.xml"
+
+
+def main_part_type(data: bytes) -> str:
+    """Return the content type `[Content_Types].xml` gives the main part, or ""."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            root = etree.fromstring(
+                archive.read("[Content_Types].xml"), parser=_xml_parser()
+            )
+    except (zipfile.BadZipFile, KeyError, OSError, ValueError, etree.LxmlError):
+        return ""
+    for override in root.iter("{*}Override"):
+        if override.get("PartName", "").lower() == _DOCUMENT_PART:
+            return override.get("ContentType", "")
+    return ""

@@ -71,7 +71,11 @@ def add_contract_field(
         raise ValidationError({"value": exc.messages}) from exc
     in_template = field_name in (contract.template.fields or [])
     if stored and in_template and contract.status == Contract.Status.PENDING:
-        _ensure_template_takes(contract, {field_name: (field_type, stored)})
+        current = {f.field_name: (f.field_type, f.value) for f in contract.fields.all()}
+        ensure_template_takes(
+            template=contract.template,
+            values=current | {field_name: (field_type, stored)},
+        )
 
     with transaction.atomic():
         locked = lock_contract(contract)
@@ -119,17 +123,19 @@ def set_field_values(
     any is saved. Values are saved even if the PDF then fails for another
     reason: that raises a 502 and the next request for the document retries.
     """
-    kinds = {f.field_name: f.field_type for f in contract.fields.all()}
+    current = {f.field_name: (f.field_type, f.value) for f in contract.fields.all()}
+    kinds = {name: kind for name, (kind, _value) in current.items()}
     try:
         new_values = clean_values(kinds, values)
     except ValidationError:
         # Refused below, after the contract's status (a signed contract's
         # refusal comes first).
         new_values = {}
+    # Tried before the transaction, on the fields as they are now: a change
+    # someone makes meanwhile is caught by the PDF's render, after the save.
     if new_values and contract.status == Contract.Status.PENDING:
-        _ensure_template_takes(
-            contract, {name: (kinds[name], v) for name, v in new_values.items()}
-        )
+        changes = {name: (kinds[name], v) for name, v in new_values.items()}
+        ensure_template_takes(template=contract.template, values=current | changes)
 
     with transaction.atomic():
         locked = lock_contract(contract)
@@ -171,15 +177,3 @@ def set_field_values(
     if changed or locked.document_status != Contract.DocumentStatus.READY:
         render_contract_document(contract)
     return contract
-
-
-def _ensure_template_takes(contract: Contract, changes: dict) -> None:
-    """Refuse `changes` ({name: (type, stored value)}) the template cannot take.
-
-    Checked before the transaction, against the fields as they are now: a
-    change made meanwhile by someone else is caught by the PDF's render,
-    which then answers 409 after the save.
-    """
-    values = {f.field_name: (f.field_type, f.value) for f in contract.fields.all()}
-    values.update(changes)
-    ensure_template_takes(template=contract.template, values=values)

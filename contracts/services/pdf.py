@@ -142,6 +142,13 @@ def _attach_pdf(contract: Contract, fingerprint: str, pdf: bytes) -> None:
     contract.document_error = ""
 
 
+def _render_context(fields) -> dict:
+    """Return what the template is filled in with, from (name, type, value)."""
+    return {
+        name: field_values.render_value(kind, value) for name, kind, value in fields
+    }
+
+
 def ensure_template_takes(*, template, values: dict[str, tuple[str, str]]) -> None:
     """Refuse values the template cannot be filled in with, before any is saved.
 
@@ -150,10 +157,9 @@ def ensure_template_takes(*, template, values: dict[str, tuple[str, str]]) -> No
     the PDF's time for the sample); the PDF is made afterwards, as before. A
     template file that cannot be read is left to that render to report.
     """
-    context = {
-        name: field_values.render_value(kind, value)
-        for name, (kind, value) in values.items()
-    }
+    context = _render_context(
+        (name, kind, value) for name, (kind, value) in values.items()
+    )
     try:
         # Its own file object: `template.file` may be shared with other
         # threads, and opening it there would close it under them.
@@ -176,9 +182,7 @@ def render_contract_document(contract: Contract) -> bytes:
     contract_row = Contract.objects.select_related("template").get(pk=contract.pk)
     fields = list(contract_row.fields.all())
     fingerprint = _fingerprint(contract_row, fields)
-    context = {
-        f.field_name: field_values.render_value(f.field_type, f.value) for f in fields
-    }
+    context = _render_context((f.field_name, f.field_type, f.value) for f in fields)
     try:
         try:
             with contract_row.template.file.open("rb") as handle:
